@@ -1,0 +1,128 @@
+"""The numerical kernel of exact evaluation: first-order linear recurrences.
+
+Every state of the forward recursion (SPEC 5) obeys, once the states before it
+in the triangular order are known, a scalar recurrence
+
+    x[t + 1] = alpha[t] * x[t] + beta[t],      0 <= alpha[t] <= 1,  beta[t] >= 0,
+
+whose closed form is a cumulative product and a cumulative sum::
+
+    x[t + 1] = c[t] * (x[0] + sum_{s <= t} beta[s] / c[s]),   c = cumprod(alpha).
+
+That is a few passes over memory instead of a Python loop over episodes. It is
+exact while ``c`` stays well inside the floating-point range, so the time axis
+is cut into chunks within which the product falls by at most a factor
+``SAFE`` (each chunk starts its own product and carries ``x`` across), and a
+factor below ``NEGLIGIBLE`` (a state that is left for sure, up to rounding)
+restarts the sum instead of dividing by it. Every term is non-negative, so the
+only cancellation is at those restarts, and its absolute error is at most
+machine epsilon times the inflow. A long stretch of tiny but non-negligible
+factors makes chunks short: that costs time, never accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SAFE = 1e-250
+"""Smallest cumulative product used within one chunk (its inverse must not overflow)."""
+
+NEGLIGIBLE = 1e-17
+"""Factors below this empty the state: ``x[t+1] = beta[t]`` (an absolute error
+below ``1e-17 * x[t]``, under the rounding of any probability near 1)."""
+
+_LOG_SAFE = math.log(SAFE)
+
+
+def affine_scan(alpha: np.ndarray, beta: np.ndarray | None, x0: float) -> np.ndarray:
+    """Solve ``x[t+1] = alpha[t] x[t] + beta[t]`` for ``t < n``; return ``x`` (length n+1).
+
+    ``beta=None`` means no inflow (a pure product).
+
+    >>> affine_scan(np.array([0.5, 0.0, 1.0]), np.array([0.0, 0.25, 0.5]), 1.0).tolist()
+    [1.0, 0.5, 0.25, 0.75]
+    """
+    n = alpha.shape[0]
+    x = np.empty(n + 1)
+    x[0] = x0
+    if n:
+        _solve(alpha, beta, x0, x[1:])
+    return x
+
+
+def _solve(alpha: np.ndarray, beta: np.ndarray | None, x0: float, out: np.ndarray) -> None:
+    """Write ``x[1:]`` of the recurrence (see :func:`affine_scan`) into ``out``."""
+    n = alpha.shape[0]
+    smallest = float(alpha.min())
+    reset = None
+    factors = alpha
+    if smallest < NEGLIGIBLE:
+        reset = alpha < NEGLIGIBLE
+        if reset.all():  # every step empties the state (a deterministic policy, often)
+            out[:] = 0.0 if beta is None else beta
+            return
+        factors = np.where(reset, 1.0, alpha)
+        smallest = float(factors.min())
+    if smallest**n >= SAFE:
+        width = n
+    else:
+        # Blocks short enough that no product inside one leaves the safe range.
+        width = max(2, int(_LOG_SAFE / math.log(smallest)))
+    blocks = -(-n // width)
+    pad = blocks * width - n
+    if pad:
+        factors = np.concatenate([factors, np.ones(pad)])
+        beta = None if beta is None else np.concatenate([beta, np.zeros(pad)])
+        reset = None if reset is None else np.concatenate([reset, np.zeros(pad, dtype=bool)])
+    shape = (blocks, width)
+    c, sums, carried = _block_parts(
+        factors.reshape(shape),
+        None if beta is None else beta.reshape(shape),
+        None if reset is None else reset.reshape(shape),
+    )
+    if blocks == 1:
+        starts = np.array([x0], dtype=float)
+    else:
+        # Each block is an affine map from its first state to its last; those maps
+        # form the same kind of recurrence, n / width long, solved the same way.
+        last = c[:, -1] if carried is None else c[:, -1] * carried[:, -1]
+        inflow = None if sums is None else c[:, -1] * sums[:, -1]
+        starts = affine_scan(last, inflow, x0)[:-1]
+    carry = starts[:, None] if carried is None else carried * starts[:, None]
+    target = out.reshape(shape) if blocks == 1 else np.empty(shape)
+    if sums is None:
+        np.multiply(c, carry, out=target)
+    else:
+        sums += carry
+        np.multiply(c, sums, out=target)
+    if blocks > 1:
+        out[:] = target.ravel()[:n]
+
+
+def _block_parts(
+    factors: np.ndarray, beta: np.ndarray | None, reset: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Per block (row): ``c`` (cumulative products), ``sums`` (the inflow part) and
+    ``carried`` (1 where the row's starting value still counts, ``None`` if everywhere),
+    so that ``x = c * (sums + carried * start)``."""
+    c = np.cumprod(factors, axis=1)
+    sums = None
+    if beta is not None:
+        ratio = beta / c
+        if reset is not None:
+            # A reset at s empties the state (x[s+1] = beta[s]), so the sum restarts
+            # there: subtract the total since the previous restart just before it.
+            width = c.shape[1]
+            boundary = reset.copy()
+            boundary[:, 0] = True
+            starts = np.flatnonzero(boundary)
+            totals = np.add.reduceat(ratio.ravel(), starts)
+            inner = starts[1:] % width != 0
+            ratio.ravel()[starts[1:][inner]] -= totals[:-1][inner]
+        sums = np.cumsum(ratio, axis=1)
+    carried = None
+    if reset is not None:
+        carried = (~np.logical_or.accumulate(reset, axis=1)).astype(float)
+    return c, sums, carried

@@ -1,0 +1,84 @@
+"""Input checks shared by the model objects.
+
+Every check raises :class:`ValueError` whose message names the parameter, the
+allowed range and the value it got, so that a notebook user (and the command
+line, which prints the message as its one line of error) knows what to fix.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def integer(name: str, value: object, *, minimum: int = 0) -> int:
+    """Return ``value`` as an ``int`` >= ``minimum``; reject bools, NaN and fractions."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        result = int(value)
+    else:
+        as_float = float(value)
+        if not math.isfinite(as_float) or not as_float.is_integer():
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        result = int(as_float)
+    if result < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return result
+
+
+def real(
+    name: str,
+    value: object,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a finite ``float`` in the given interval."""
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    result = float(value)
+    if math.isnan(result):
+        raise ValueError(f"{name} must be a number in {interval}, got NaN")
+    too_low = result <= low if low_open else result < low
+    too_high = result >= high if high_open else result > high
+    if too_low or too_high or not math.isfinite(result):
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    return result
+
+
+def probability(name: str, value: object) -> float:
+    """Return ``value`` as a probability in [0, 1]."""
+    return real(name, value, low=0.0, high=1.0)
+
+
+def probability_array(name: str, values: object, *, length: int | None = None) -> np.ndarray:
+    """Return a read-only float64 array of probabilities in [0, 1]."""
+    try:
+        array = np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be probabilities in [0, 1], got {values!r}") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a one-dimensional sequence, got shape {array.shape}")
+    if length is not None and array.shape[0] != length:
+        raise ValueError(f"{name} must have {length} entries, got {array.shape[0]}")
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must be probabilities in [0, 1], got NaN")
+    if (array < 0).any() or (array > 1).any():
+        bad = array[(array < 0) | (array > 1)][0]
+        raise ValueError(f"{name} must be probabilities in [0, 1], got {bad!r}")
+    array.setflags(write=False)
+    return array
+
+
+def choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``allowed``."""
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value  # type: ignore[return-value]

@@ -1,0 +1,400 @@
+"""The strategy library (SPEC 3.4): how an agent chooses ``A`` (defect) or ``B`` (comply).
+
+A strategy here describes an agent whose objective still prefers the mesa
+objective; an agent whose objective has been modified below indifference
+(see :mod:`deception_sim.update`) complies whatever its strategy. Every
+strategy gives its choice as a table ``P(A | episode, cue)`` over the
+schedule's episodes and the two cue values (``"train"``, ``"deploy"``), which is
+all that exact evaluation and simulation need.
+
+Each strategy has a ``repr`` that evaluates back to an equal object, and a
+``metadata`` dict saying what it uses, in the manner of Axelrod's classifier:
+
+``cue``
+    reads the current cue;
+``clock``
+    reads the episode index;
+``memory``
+    remembers its own earlier choices and what happened to it;
+``schedule``
+    uses the schedule's distribution (prior beliefs about phases);
+``stochastic``
+    randomizes;
+``solver``
+    was computed by an optimizer.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate
+from .schedule import CUES, Schedule
+
+
+class Strategy:
+    """Base class: a policy for an agent whose objective still prefers ``A``.
+
+    Subclasses implement :meth:`decision_table` and :attr:`metadata`.
+    """
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        """``P(A | episode, cue)`` as an array of shape ``(schedule.horizon, 2)``.
+
+        Row ``t`` is episode ``t + 1``; column 0 is the ``"train"`` cue and
+        column 1 the ``"deploy"`` cue. The array may be a read-only
+        broadcast view.
+        """
+        raise NotImplementedError
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        """What the strategy uses and does (see the module documentation)."""
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        """The label used in tables: the strategy's ``repr``."""
+        return repr(self)
+
+
+def _metadata(
+    *,
+    cue: bool = False,
+    clock: bool = False,
+    memory: bool = False,
+    schedule: bool = False,
+    stochastic: bool = False,
+    solver: bool = False,
+) -> dict[str, bool]:
+    return {
+        "cue": cue,
+        "clock": clock,
+        "memory": memory,
+        "schedule": schedule,
+        "stochastic": stochastic,
+        "solver": solver,
+    }
+
+
+def _constant(schedule: Schedule, on_train_cue: float, on_deploy_cue: float) -> np.ndarray:
+    row = np.array([[on_train_cue, on_deploy_cue]], dtype=float)
+    return np.broadcast_to(row, (schedule.horizon, 2))
+
+
+@dataclass(frozen=True, repr=False)
+class Greedy(Strategy):
+    """Always follow the current objective: defect in every episode.
+
+    >>> Greedy().decision_table(Schedule.fixed(1, 1)).tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        return _constant(schedule, 1.0, 1.0)
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        return _metadata()
+
+    def __repr__(self) -> str:
+        return "Greedy()"
+
+
+@dataclass(frozen=True, repr=False)
+class Aligned(Strategy):
+    """Always comply (an agent that is aligned, or acts as if it were).
+
+    >>> Aligned().decision_table(Schedule.fixed(1, 1)).tolist()
+    [[0.0, 0.0], [0.0, 0.0]]
+    """
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        return _constant(schedule, 0.0, 0.0)
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        return _metadata()
+
+    def __repr__(self) -> str:
+        return "Aligned()"
+
+
+@dataclass(frozen=True, repr=False)
+class Deceptive(Strategy):
+    """The treacherous turn: comply when the cue says training, defect when it says deployment.
+
+    With a perfect cue (``cue_accuracy=1``) this is the lecture's ``B...BA...A``.
+
+    >>> Deceptive().decision_table(Schedule.fixed(1, 1)).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        return _constant(schedule, 0.0, 1.0)
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        return _metadata(cue=True)
+
+    def __repr__(self) -> str:
+        return "Deceptive()"
+
+
+_PLAN_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+@dataclass(frozen=True, repr=False)
+class Plan(Strategy):
+    """An explicit plan: ``plan[t - 1]`` is the action in episode ``t``.
+
+    Letters are ``A`` (defect) and ``B`` (comply), case-insensitive; commas
+    and spaces are ignored (``"B,B,A,A,A"`` is ``"BBAAA"``). Episodes after
+    the end of the plan take the action ``fill``. A plan longer than the
+    schedule's horizon is an error.
+
+    >>> Plan("B,B,A,A,A")
+    Plan('BBAAA')
+    >>> Plan("BA", fill="A").decision_table(Schedule.fixed(2, 1))[:, 0].tolist()
+    [0.0, 1.0, 1.0]
+    """
+
+    plan: str
+    fill: str = "B"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.plan, str):
+            raise ValueError(f"plan must be a string of the letters A and B, got {self.plan!r}")
+        letters = _PLAN_SEPARATORS.sub("", self.plan).upper()
+        unknown = sorted(set(letters) - {"A", "B"})
+        if unknown:
+            raise ValueError(
+                f"plan must contain only the letters A and B, got {''.join(unknown)!r} "
+                f"in {self.plan!r}"
+            )
+        fill = self.fill.upper() if isinstance(self.fill, str) else self.fill
+        object.__setattr__(self, "plan", letters)
+        object.__setattr__(self, "fill", _validate.choice("fill", fill, ("A", "B")))
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        if len(self.plan) > schedule.horizon:
+            raise ValueError(
+                f"plan has {len(self.plan)} letters, more than the horizon of "
+                f"{schedule.horizon} episodes"
+            )
+        actions = np.full(schedule.horizon, 1.0 if self.fill == "A" else 0.0)
+        actions[: len(self.plan)] = np.frombuffer(self.plan.encode(), dtype=np.uint8) == ord("A")
+        return np.broadcast_to(actions[:, None], (schedule.horizon, 2))
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        return _metadata(clock=True)
+
+    def __repr__(self) -> str:
+        fill = "" if self.fill == "B" else f", fill={self.fill!r}"
+        return f"Plan({self.plan!r}{fill})"
+
+
+@dataclass(frozen=True, repr=False)
+class Threshold(Strategy):
+    """Comply before episode ``start``, defect from it on (``Threshold(1)`` is greedy).
+
+    >>> Threshold(3).decision_table(Schedule.fixed(2, 2))[:, 1].tolist()
+    [0.0, 0.0, 1.0, 1.0]
+    """
+
+    start: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _validate.integer("start", self.start, minimum=1))
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        actions = (np.arange(1, schedule.horizon + 1) >= self.start).astype(float)
+        return np.broadcast_to(actions[:, None], (schedule.horizon, 2))
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        return _metadata(clock=True)
+
+    def __repr__(self) -> str:
+        return f"Threshold({self.start})"
+
+
+@dataclass(frozen=True, repr=False, init=False)
+class Memoryless(Strategy):
+    """A fresh instance each episode: defect with probability ``p`` given the cue.
+
+    ``Memoryless(0.3)`` defects with probability 0.3 whatever it sees;
+    ``Memoryless({"train": 0.1, "deploy": 0.9})`` reads the cue.
+
+    >>> Memoryless({"train": 0.1, "deploy": 0.9})
+    Memoryless({'train': 0.1, 'deploy': 0.9})
+    >>> Memoryless(0.3).probabilities
+    (0.3, 0.3)
+    """
+
+    probabilities: tuple[float, float]
+
+    def __init__(self, p: float | dict[str, float]) -> None:
+        if isinstance(p, dict):
+            unknown = sorted(set(p) - set(CUES))
+            missing = sorted(set(CUES) - set(p))
+            if unknown or missing:
+                raise ValueError(
+                    f"p must map each cue {list(CUES)} to a probability; "
+                    f"unknown {unknown}, missing {missing}"
+                )
+            values = tuple(_validate.probability(f"p[{cue!r}]", p[cue]) for cue in CUES)
+        else:
+            value = _validate.probability("p", p)
+            values = (value, value)
+        object.__setattr__(self, "probabilities", values)
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        return _constant(schedule, *self.probabilities)
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        on_train, on_deploy = self.probabilities
+        random = any(0.0 < p < 1.0 for p in self.probabilities)
+        return _metadata(cue=on_train != on_deploy, stochastic=random)
+
+    def __repr__(self) -> str:
+        on_train, on_deploy = self.probabilities
+        if on_train == on_deploy:
+            return f"Memoryless({on_train!r})"
+        return f"Memoryless({{'train': {on_train!r}, 'deploy': {on_deploy!r}}})"
+
+
+@dataclass(frozen=True, repr=False)
+class Bayesian(Strategy):
+    """Defect when ``P(deploy | episode index, cue) > threshold``.
+
+    The agent knows the schedule's distribution of the boundary (its prior),
+    the episode index (a clock) and the current cue, and updates by Bayes'
+    rule; it keeps no memory of earlier episodes. With a perfect cue it is
+    :class:`Deceptive`; with no cue and a random boundary it defects once the
+    prior probability of deployment passes the threshold.
+
+    >>> from scipy import stats
+    >>> s = Schedule.random_boundary(4, stats.randint(0, 4), observable=False)
+    >>> Bayesian(0.5).decision_table(s)[:, 0].tolist()
+    [0.0, 0.0, 1.0, 1.0]
+    """
+
+    threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "threshold",
+            _validate.real("threshold", self.threshold, low=0.0, high=1.0, high_open=True),
+        )
+
+    def posterior(self, schedule: Schedule) -> np.ndarray:
+        """``P(deploy | episode, cue)``, shape ``(horizon, 2)``."""
+        prior_deploy = 1.0 - schedule.p_train()
+        likelihood = schedule.cue_matrix()  # [phase, cue]
+        joint_deploy = prior_deploy[:, None] * likelihood[1][None, :]
+        joint_train = (1.0 - prior_deploy)[:, None] * likelihood[0][None, :]
+        total = joint_deploy + joint_train
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(total > 0, joint_deploy / np.where(total > 0, total, 1.0), 0.0)
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        return (self.posterior(schedule) > self.threshold).astype(float)
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        return _metadata(cue=True, clock=True, schedule=True)
+
+    def __repr__(self) -> str:
+        return f"Bayesian({self.threshold!r})"
+
+
+BUILT_IN: tuple[type[Strategy], ...] = (
+    Greedy,
+    Aligned,
+    Deceptive,
+    Plan,
+    Threshold,
+    Memoryless,
+    Bayesian,
+)
+
+def parse_strategy(text: str) -> Strategy:
+    """Read a strategy from the short form the command line uses.
+
+    ``greedy``, ``aligned``, ``deceptive``, a plan such as ``BBAAA`` or
+    ``B,B,A,A,A``, ``threshold:K``, ``memoryless:P`` or
+    ``memoryless:P_TRAIN,P_DEPLOY``, ``bayesian`` or ``bayesian:THRESHOLD``; a
+    Python expression such as ``Plan('BBA', fill='A')`` is accepted too.
+
+    >>> parse_strategy("memoryless:0.1,0.9")
+    Memoryless({'train': 0.1, 'deploy': 0.9})
+    >>> parse_strategy("BBAAA")
+    Plan('BBAAA')
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"policy must be a strategy name or a plan, got {text!r}")
+    spec = text.strip()
+    name, _, argument = spec.partition(":")
+    key = name.strip().lower()
+    simple = {"greedy": Greedy, "aligned": Aligned, "deceptive": Deceptive}
+    if key in simple and not argument:
+        return simple[key]()
+    if key == "threshold":
+        return Threshold(_number("threshold", argument, integer=True))
+    if key == "memoryless":
+        parts = [p for p in argument.split(",") if p.strip()]
+        if len(parts) == 1:
+            return Memoryless(_number("memoryless", parts[0]))
+        if len(parts) == 2:
+            on_train, on_deploy = (_number("memoryless", part) for part in parts)
+            return Memoryless({"train": on_train, "deploy": on_deploy})
+        raise ValueError(f"memoryless needs one or two probabilities, got {argument!r}")
+    if key == "bayesian":
+        return Bayesian(_number("bayesian", argument)) if argument else Bayesian()
+    if "(" in spec:
+        return _from_repr(spec)
+    if re.fullmatch(r"[ABab,;\s]*", spec):
+        return Plan(spec)
+    raise ValueError(
+        f"policy must be greedy, aligned, deceptive, threshold:K, memoryless:P, "
+        f"bayesian[:THRESHOLD] or a plan of A and B, got {text!r}"
+    )
+
+
+def _number(name: str, text: str, *, integer: bool = False) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} needs a number after ':', got {text!r}") from None
+    if integer:
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(f"{name} needs a whole number after ':', got {text!r}")
+        return int(value)
+    return value
+
+
+def _from_repr(spec: str) -> Strategy:
+    # Only a call of a built-in strategy with literal arguments: never arbitrary code.
+    namespace = {cls.__name__: cls for cls in BUILT_IN}
+    try:
+        node = ast.parse(spec, mode="eval").body
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            raise ValueError("not a call")
+        cls = namespace[node.func.id]
+        args = [ast.literal_eval(arg) for arg in node.args]
+        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+    except (SyntaxError, ValueError, KeyError, TypeError):
+        raise ValueError(f"policy {spec!r} is not a strategy expression") from None
+    try:
+        return cls(*args, **kwargs)
+    except TypeError as error:
+        raise ValueError(f"policy {spec!r}: {error}") from None
