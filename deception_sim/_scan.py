@@ -36,19 +36,45 @@ below ``1e-17 * x[t]``, under the rounding of any probability near 1)."""
 _LOG_SAFE = math.log(SAFE)
 
 
-def affine_scan(alpha: np.ndarray, beta: np.ndarray | None, x0: float) -> np.ndarray:
+def affine_scan(
+    alpha: np.ndarray | float, beta: np.ndarray | None, x0: float, n: int | None = None
+) -> np.ndarray:
     """Solve ``x[t+1] = alpha[t] x[t] + beta[t]`` for ``t < n``; return ``x`` (length n+1).
 
-    ``beta=None`` means no inflow (a pure product).
+    ``beta=None`` means no inflow (a pure product). ``alpha`` may be one number
+    for every step (then give ``n`` when there is no ``beta``).
 
     >>> affine_scan(np.array([0.5, 0.0, 1.0]), np.array([0.0, 0.25, 0.5]), 1.0).tolist()
     [1.0, 0.5, 0.25, 0.75]
+    >>> affine_scan(0.5, None, 1.0, n=3).tolist()
+    [1.0, 0.5, 0.25, 0.125]
     """
+    if np.ndim(alpha) == 0:
+        steps = beta.shape[0] if beta is not None else n
+        if steps is None:
+            raise ValueError("affine_scan needs n when alpha is one number and beta is None")
+        if beta is None:
+            return _geometric(float(alpha), x0, steps)
+        alpha = np.full(steps, float(alpha))
     n = alpha.shape[0]
     x = np.empty(n + 1)
     x[0] = x0
     if n:
         _solve(alpha, beta, x0, x[1:])
+    return x
+
+
+def _geometric(ratio: float, x0: float, n: int) -> np.ndarray:
+    """``x0 * ratio ** t`` for ``t = 0..n``, without denormal slow-downs."""
+    if ratio == 1.0 or x0 == 0.0:
+        return np.full(n + 1, x0)
+    x = np.zeros(n + 1)
+    x[0] = x0
+    if ratio < NEGLIGIBLE:
+        return x
+    # Beyond `steps` the terms are below SAFE * x0: zero up to rounding.
+    steps = min(n, int(_LOG_SAFE / math.log(ratio)) + 1)
+    x[1 : steps + 1] = x0 * np.exp(np.arange(1, steps + 1) * math.log(ratio))
     return x
 
 

@@ -77,7 +77,7 @@ class Result:
     expected_updates: float
     p_defect: float
     expected_first_defection: float
-    _parts: dict[str, np.ndarray] = field(repr=False, compare=False)
+    _parts: dict[str, object] = field(repr=False, compare=False)
 
     @cached_property
     def curves(self) -> pd.DataFrame:
@@ -180,45 +180,112 @@ def _forward(
         raise ValueError(
             f"a per-level decision table needs {len(levels)} levels, got {table.shape[0]}"
         )
-    a_train, a_deploy = defect_probabilities(table, schedule)
-    survival = schedule.survival()
-    honeypot = schedule.honeypots()
     first, last = schedule.support()
-    pmf = schedule.train_pmf
-
-    model = _Model(levels, update, payoffs, a_train, a_deploy, honeypot, pmf, first, last, n)
-    train_states = model.train_chain(_NO_KILL)
-    deploy_states = model.deploy_chain(train_states, _NO_KILL)
-    # Per episode: probability of being live in each phase, and of defecting there.
-    live_train, defect_train = model.phase_mass(train_states, a_train, 0, last, survival[:last])
-    live_deploy, defect_deploy = model.phase_mass(deploy_states, a_deploy, first, n)
-    intact_after = np.zeros(n)
-    if len(levels):
-        intact_after[: last] += survival[1 : last + 1] * train_states[0, 1:]
-        intact_after[first:] += deploy_states[0, 1:]
-
-    # The first defection: the same recursion, with the mass removed when it defects.
-    clean_train = model.train_chain(_KILL_DEFECTION)
-    clean_deploy = model.deploy_chain(clean_train, _KILL_DEFECTION)
-    first_defection = model.phase_mass(clean_train, a_train, 0, last, survival[:last])[1]
-    first_defection += model.phase_mass(clean_deploy, a_deploy, first, n)[1]
-
-    parts: dict[str, np.ndarray] = {
-        "p_train": survival[:n],
-        "honeypot": honeypot,
-        "live_train": live_train,
-        "live_deploy": live_deploy,
-        "defect_train": defect_train,
-        "defect_deploy": defect_deploy,
-        "intact_after": intact_after,
-        "first_defection": first_defection,
+    survival = schedule.survival()
+    # Mixed over cues within each phase's window only, and kept as one number
+    # where the table is constant there (most built-in strategies).
+    columns_train = [_compact(table[..., :last, cue]) for cue in (0, 1)]
+    columns_deploy = [_compact(table[..., first:, cue]) for cue in (0, 1)]
+    train = _Phase(
+        start=0,
+        stop=last,
+        a=_mix(*columns_train, schedule.cue_accuracy),
+        overseen=1.0,
+        scale=None if first == last else survival[:last],
+    )
+    deploy = _Phase(
+        start=first,
+        stop=n,
+        a=_mix(*columns_deploy, 1.0 - schedule.cue_accuracy),
+        overseen=_compact(schedule.honeypots()[first:]),
+        scale=None,
+    )
+    model = _Model(levels, update, payoffs, schedule.train_pmf, train, deploy)
+    kept = model.train_chain(_NO_KILL)
+    parts: dict[str, object] = {
+        "train": train,
+        "deploy": deploy,
+        "survival": survival,
+        "kept_train": kept,
+        "kept_deploy": model.deploy_chain(kept, _NO_KILL),
     }
+    # The first defection: the same recursion, with the mass removed when it defects.
+    # In training that is the chain itself when every defection is detected.
+    same = update.detect == 1.0 and update.drift == 0.0 and len(levels) == 1
+    clean = kept if same else model.train_chain(_KILL_DEFECTION)
+    parts["clean_train"] = clean
+    parts["clean_deploy"] = model.deploy_chain(clean, _KILL_DEFECTION)
     if payoffs.utility == "any":
-        safe_deploy = model.deploy_chain(train_states, _KILL_SUCCESS)
-        first_success = model.phase_mass(safe_deploy, a_deploy, first, n)[1]
-        first_success *= (1.0 - honeypot) * payoffs.success
-        parts["first_success"] = first_success
+        parts["safe_deploy"] = model.deploy_chain(kept, _KILL_SUCCESS)
     return _totals(parts, schedule, update, payoffs)
+
+
+def _mix(on_train_cue, on_deploy_cue, p_train_cue: float):
+    """Defection probability in a phase that shows the train cue with ``p_train_cue``."""
+    if p_train_cue == 1.0:
+        return on_train_cue
+    if p_train_cue == 0.0:
+        return on_deploy_cue
+    return p_train_cue * on_train_cue + (1.0 - p_train_cue) * on_deploy_cue
+
+
+def _compact(values: np.ndarray) -> np.ndarray | float:
+    """One number if ``values`` is the same over the whole time axis, else the array."""
+    if values.ndim == 1 and values.shape[0] and values.strides[0] == 0:
+        return float(values[0])
+    if values.ndim == 1 and values.shape[0] and values[0] == values[-1]:
+        first = values[0]
+        if (values == first).all():
+            return float(first)
+    return values
+
+
+@dataclass(frozen=True)
+class _Phase:
+    """One phase's window of episodes ``start..stop-1`` and its coefficients there.
+
+    ``a`` (probability that a live agent defects) and ``overseen`` are one
+    number when constant over the window, else arrays over it (``a`` per level
+    has shape ``(levels, window)``); ``scale`` multiplies the states (the
+    probability that training has not ended), ``None`` for 1.
+    """
+
+    start: int
+    stop: int
+    a: np.ndarray | float
+    overseen: np.ndarray | float
+    scale: np.ndarray | None
+
+    @property
+    def length(self) -> int:
+        return self.stop - self.start
+
+    def a_of(self, level: int) -> np.ndarray | float:
+        return self.a[level] if np.ndim(self.a) == 2 else self.a
+
+    def mass(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
+        """Over the window: live probability, and the probability of defecting."""
+        span = states[:, : self.length]
+        if np.ndim(self.a) == 2:
+            live = span.sum(axis=0)
+            defect = np.einsum("jt,jt->t", span, self.a)
+        else:
+            live = span[0] if span.shape[0] == 1 else span.sum(axis=0)
+            defect = _scaled(live, self.a)
+        if self.scale is not None:
+            live = live * self.scale
+            defect = _scaled(defect, self.scale)
+        return live, defect
+
+
+def _scaled(values: np.ndarray | float, factor: np.ndarray | float) -> np.ndarray | float:
+    """``values * factor`` without the work when the factor is the number 0 or 1."""
+    if np.ndim(factor) == 0:
+        if factor == 0.0:
+            return 0.0
+        if factor == 1.0:
+            return values
+    return values * factor
 
 
 @dataclass
@@ -228,46 +295,41 @@ class _Model:
     levels: ObjectiveLevels
     update: UpdateRule
     payoffs: Payoffs
-    a_train: np.ndarray
-    a_deploy: np.ndarray
-    honeypot: np.ndarray
     pmf: np.ndarray
-    first: int
-    last: int
-    n: int
+    train: _Phase
+    deploy: _Phase
 
-    def moves(
-        self, a: np.ndarray, overseen: np.ndarray | float, kill: str
-    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """Per-episode probabilities (stay, update, drift) for a live agent."""
+    def moves(self, a, overseen, kill: str):
+        """Per-episode probabilities (stay, update, drift) of a live agent (numbers or arrays)."""
         d, e = self.update.detect, self.update.drift
-        updated = None if kill == _KILL_DEFECTION or d == 0 else overseen * a * d
-        drifted = None if e == 0 else overseen * (1.0 - a) * e
-        if kill == _KILL_DEFECTION:
-            stay = 1.0 - a
-            if drifted is not None:
-                stay = stay - drifted
+        if np.ndim(overseen) == 0 and overseen == 0.0:
+            updated = drifted = None
         else:
-            stay = 1.0 - updated if updated is not None else np.ones_like(a)
-            if drifted is not None:
-                stay -= drifted
-            if kill == _KILL_SUCCESS and self.payoffs.success > 0:
-                stay -= (1.0 - overseen) * a * self.payoffs.success
-        np.maximum(stay, 0.0, out=stay)  # rounding must not make a probability negative
+            updated = None if kill == _KILL_DEFECTION or d == 0 else overseen * a * d
+            drifted = None if e == 0 else overseen * (1.0 - a) * e
+        removed = [updated, drifted]
+        if kill == _KILL_DEFECTION:
+            removed = [a, drifted]
+        elif kill == _KILL_SUCCESS and self.payoffs.success > 0:
+            removed.append((1.0 - overseen) * a * self.payoffs.success)
+        removed = [r for r in removed if r is not None and np.any(r)]
+        stay = 1.0 - sum(removed) if removed else 1.0
+        if len(removed) > 1:  # rounding must not make a probability negative
+            stay = np.maximum(stay, 0.0)
         return stay, updated, drifted
 
-    def _levels(self, states: np.ndarray, a: np.ndarray, overseen, kill: str, start, inflow):
-        """Solve every level in order; ``inflow(j)`` is the boundary's contribution."""
-        per_level = a.ndim == 2
-        shared = None if per_level else self.moves(a, overseen, kill)
+    def _levels(self, phase: _Phase, kill: str, inflow) -> np.ndarray:
+        """Solve every level in order; ``inflow(j)`` gives its start value and arrivals."""
+        states = np.zeros((len(self.levels), phase.length + 1))
+        shared = None if np.ndim(phase.a) == 2 else self.moves(phase.a, phase.overseen, kill)
         received: list[np.ndarray | None] = [None] * len(self.levels)
         for j in range(len(self.levels)):
-            stay, updated, drifted = self.moves(a[j], overseen, kill) if per_level else shared
-            x0, boundary = inflow(j)
+            stay, updated, drifted = shared or self.moves(phase.a_of(j), phase.overseen, kill)
+            x0, arrivals = inflow(j)
             beta = received[j]
-            if boundary is not None:
-                beta = boundary if beta is None else beta + boundary
-            states[j] = affine_scan(stay, beta, x0)
+            if arrivals is not None:
+                beta = arrivals if beta is None else beta + arrivals
+            states[j] = affine_scan(stay, beta, x0, n=phase.length)
             for target, moved in (
                 (self.levels.after_update[j], updated),
                 (self.levels.after_drift[j], drifted),
@@ -280,16 +342,11 @@ class _Model:
 
     def train_chain(self, kill: str) -> np.ndarray:
         """``Y[j, t]``: an agent trained for ever is at level ``j`` before episode ``t+1``."""
-        states = np.zeros((len(self.levels), self.last + 1))
-        a = self.a_train[..., : self.last]
-        return self._levels(states, a, 1.0, kill, 0, lambda j: (float(j == 0), None))
+        return self._levels(self.train, kill, lambda j: (float(j == 0), None))
 
     def deploy_chain(self, train: np.ndarray, kill: str) -> np.ndarray:
         """``Z[j, t - first]``: deployed and at level ``j`` before episode ``t+1``."""
-        first, last, n = self.first, self.last, self.n
-        states = np.zeros((len(self.levels), n - first + 1))
-        a = self.a_deploy[..., first:]
-        overseen = self.honeypot[first:]
+        first, last = self.deploy.start, self.train.stop
         # Arrivals at the boundary T = t + 1 land in Z[:, t + 1 - first].
         arrivals = self.pmf[first + 1 : last + 1]
 
@@ -297,100 +354,138 @@ class _Model:
             x0 = float(self.pmf[first] * train[j, first])
             if last == first:
                 return x0, None
-            beta = np.zeros(n - first)
+            beta = np.zeros(self.deploy.length)
             beta[: last - first] = arrivals * train[j, first + 1 : last + 1]
             return x0, beta
 
-        if not overseen.any():
-            overseen = 0.0
-        return self._levels(states, a, overseen, kill, first, inflow)
+        return self._levels(self.deploy, kill, inflow)
 
-    def phase_mass(self, states, a, start, stop, scale=None):
-        """Per episode (length n): live mass in a phase, and the mass that defects there."""
-        live = np.zeros(self.n)
-        defect = np.zeros(self.n)
-        if len(self.levels) == 0 or stop <= start:
-            return live, defect
-        span = states[:, : stop - start]
-        if a.ndim == 2:
-            live[start:stop] = span.sum(axis=0)
-            defect[start:stop] = np.einsum("jt,jt->t", span, a[:, start:stop])
-        else:
-            live[start:stop] = span[0] if span.shape[0] == 1 else span.sum(axis=0)
-            defect[start:stop] = live[start:stop] * a[start:stop]
-        if scale is not None:
-            live[start:stop] *= scale
-            defect[start:stop] *= scale
-        return live, defect
+
+def _wsum(values: np.ndarray | float, weight: np.ndarray | None, phase: _Phase) -> float:
+    """``sum_t weight[t] * values[t]`` over the phase's window (``weight=None``: all 1)."""
+    if np.ndim(values) == 0:
+        if weight is None:
+            return float(values) * phase.length
+        return float(values) * float(weight[phase.start : phase.stop].sum())
+    if weight is None:
+        return float(values.sum())
+    return float(weight[phase.start : phase.stop] @ values)
 
 
 def _totals(
-    parts: dict[str, np.ndarray], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
+    parts: dict[str, object], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
 ) -> dict[str, object]:
     n = schedule.horizon
-    reach = schedule.reach()
-    weight = reach if payoffs.discount == 1.0 else reach * payoffs.discount ** np.arange(n)
-    honeypot = parts["honeypot"]
-    defect_train, defect_deploy = parts["defect_train"], parts["defect_deploy"]
-    unoverseen_value = payoffs.success * payoffs.v_deploy
-    deploy_value = honeypot * payoffs.v_overseen + (1 - honeypot) * unoverseen_value
-    if payoffs.utility == "count":
-        mesa = payoffs.v_overseen * (weight @ defect_train)
-        mesa += weight @ (defect_deploy * deploy_value)
+    train, deploy = parts["train"], parts["deploy"]
+    c = schedule.continue_prob
+    reach = None if c == 1.0 else schedule.reach()
+    if payoffs.discount == 1.0:
+        weight = reach
     else:
-        mesa = float(weight @ parts["first_success"])
-    defects = defect_train + defect_deploy
-    base = float(weight.sum() - weight @ defects)
-    harm = float(reach @ (defect_deploy * (1 - honeypot))) * payoffs.success
-    updates = update.detect * float(reach @ (defect_train + honeypot * defect_deploy))
-    # The run ends after episode t with probability reach[t] * (1 - continue_prob),
-    # and after the last episode with probability reach[-1].
+        weight = (1.0 if reach is None else reach) * payoffs.discount ** np.arange(n)
+    _, defect_train = train.mass(parts["kept_train"])
+    _, defect_deploy = deploy.mass(parts["kept_deploy"])
+    h = deploy.overseen
+    overseen_deploy = _scaled(defect_deploy, h)
+    unoverseen_deploy = _scaled(defect_deploy, 1.0 - h)
+    if payoffs.utility == "count":
+        mesa = payoffs.v_overseen * (
+            _wsum(defect_train, weight, train) + _wsum(overseen_deploy, weight, deploy)
+        )
+        mesa += payoffs.v_deploy * payoffs.success * _wsum(unoverseen_deploy, weight, deploy)
+    else:
+        _, attempts = deploy.mass(parts["safe_deploy"])
+        mesa = payoffs.success * _wsum(_scaled(attempts, 1.0 - h), weight, deploy)
+    defects = _wsum(defect_train, weight, train) + _wsum(defect_deploy, weight, deploy)
+    base = (n if weight is None else float(weight.sum())) - defects
+    harm = payoffs.success * _wsum(unoverseen_deploy, reach, deploy)
+    updates = update.detect * (
+        _wsum(defect_train, reach, train) + _wsum(overseen_deploy, reach, deploy)
+    )
     if n == 0:
         p_intact = 1.0
+    elif reach is None:
+        p_intact = float(parts["kept_deploy"][0, -1]) if len(parts["kept_deploy"]) else 0.0
     else:
-        ends = reach * (1.0 - schedule.continue_prob)
+        # The run ends after episode t with probability reach[t] * (1 - c), or after the last.
+        ends = reach * (1.0 - c)
         ends[-1] = reach[-1]
-        p_intact = float(ends @ parts["intact_after"])
-    first = parts["first_defection"]
-    p_defect = float(reach @ first)
+        p_intact = float(ends @ _intact_after(parts, n))
+    _, first_train = train.mass(parts["clean_train"])
+    _, first_deploy = deploy.mass(parts["clean_deploy"])
+    p_defect = _wsum(first_train, reach, train) + _wsum(first_deploy, reach, deploy)
     if p_defect > 0:
-        expected_first = float((reach * np.arange(1, n + 1)) @ first) / p_defect
+        episode = schedule.episodes()
+        timed = episode if reach is None else episode * reach
+        expected_first = (_wsum(first_train, timed, train) + _wsum(first_deploy, timed, deploy))
+        expected_first /= p_defect
     else:
         expected_first = math.nan
     return {
         "mesa": float(mesa),
-        "base": base,
-        "harm": harm,
+        "base": float(base),
+        "harm": float(harm),
         "p_intact": min(1.0, max(0.0, p_intact)),
-        "expected_updates": updates,
+        "expected_updates": float(updates),
         "p_defect": min(1.0, p_defect),
-        "expected_first_defection": expected_first,
+        "expected_first_defection": float(expected_first),
         "_parts": parts,
     }
 
 
+def _window(values: np.ndarray | float, phase: _Phase, n: int) -> np.ndarray:
+    """A phase's per-episode values padded with zeros to the whole horizon."""
+    out = np.zeros(n)
+    out[phase.start : phase.stop] = values
+    return out
+
+
+def _intact_after(parts: dict[str, object], n: int) -> np.ndarray:
+    """``P(k = m = 0 after episode t)``, t = 1..n (level 0 is the intact objective)."""
+    out = np.zeros(n)
+    kept_train, kept_deploy = parts["kept_train"], parts["kept_deploy"]
+    if n == 0 or kept_train.shape[0] == 0:
+        return out
+    last, first = parts["train"].stop, parts["deploy"].start
+    out[:last] = parts["survival"][1 : last + 1] * kept_train[0, 1:]
+    # Z[0, t + 1 - first] is intact and deployed after episode t (arrivals at T = t + 1
+    # included), for t = first - 1 .. n - 1.
+    if first == 0:
+        out += kept_deploy[0, 1:]
+    else:
+        out[first - 1 :] += kept_deploy[0]
+    return out
+
+
 def _curves(
-    parts: dict[str, np.ndarray], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
+    parts: dict[str, object], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
 ) -> pd.DataFrame:
-    honeypot = parts["honeypot"]
-    p_train = parts["p_train"]
-    defect_train, defect_deploy = parts["defect_train"], parts["defect_deploy"]
-    defects = defect_train + defect_deploy
+    n = schedule.horizon
+    train, deploy = parts["train"], parts["deploy"]
+    live_train, defect_train = (_window(x, train, n) for x in train.mass(parts["kept_train"]))
+    live_deploy, defect_deploy = (_window(x, deploy, n) for x in deploy.mass(parts["kept_deploy"]))
+    honeypot = _window(deploy.overseen, deploy, n)
+    p_train = parts["survival"][:n]
+    overseen_defects = defect_train + honeypot * defect_deploy
+    unoverseen_defects = (1.0 - honeypot) * defect_deploy
+    first = _window(train.mass(parts["clean_train"])[1], train, n)
+    first += _window(deploy.mass(parts["clean_deploy"])[1], deploy, n)
     columns = {
         "p_train": p_train,
-        "p_overseen": p_train + (1 - p_train) * honeypot,
-        "p_live": parts["live_train"] + parts["live_deploy"],
-        "p_defect": defects,
-        "p_update": update.detect * (defect_train + honeypot * defect_deploy),
-        "p_intact": parts["intact_after"],
-        "mesa_gain": payoffs.v_overseen * (defect_train + honeypot * defect_deploy)
-        + payoffs.v_deploy * payoffs.success * (1 - honeypot) * defect_deploy,
-        "base_gain": 1.0 - defects,
-        "harm": payoffs.success * (1 - honeypot) * defect_deploy,
-        "p_first_defection": parts["first_defection"],
+        "p_overseen": p_train + (1.0 - p_train) * schedule.honeypots(),
+        "p_live": live_train + live_deploy,
+        "p_defect": defect_train + defect_deploy,
+        "p_update": update.detect * overseen_defects,
+        "p_intact": _intact_after(parts, n),
+        "mesa_gain": payoffs.v_overseen * overseen_defects
+        + payoffs.v_deploy * payoffs.success * unoverseen_defects,
+        "base_gain": 1.0 - defect_train - defect_deploy,
+        "harm": payoffs.success * unoverseen_defects,
+        "p_first_defection": first,
         "p_reach": schedule.reach(),
     }
-    if "first_success" in parts:
-        columns["p_first_success"] = parts["first_success"]
-    index = pd.RangeIndex(1, schedule.horizon + 1, name="episode")
+    if "safe_deploy" in parts:
+        attempts = _window(deploy.mass(parts["safe_deploy"])[1], deploy, n)
+        columns["p_first_success"] = payoffs.success * (1.0 - honeypot) * attempts
+    index = pd.RangeIndex(1, n + 1, name="episode")
     return pd.DataFrame(columns, index=index)

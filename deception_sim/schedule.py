@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -228,20 +229,38 @@ class Schedule:
     def survival(self) -> np.ndarray:
         """``P(T > t)`` for ``t = 0..N``: the probability episode ``t + 1`` is training.
 
+        The array is computed once per schedule and is read-only.
+
         >>> Schedule.fixed(train=1, deploy=1).survival().tolist()
         [1.0, 0.0, 0.0]
         """
-        pmf = self.train_pmf
-        # Summed from the right so that tiny tail probabilities keep their digits.
-        tail = np.cumsum(pmf[::-1])[::-1]
-        out = np.empty(self.horizon + 1)
-        out[:-1] = np.minimum(tail[1:], 1.0)
-        out[-1] = 0.0
+        return self._survival
+
+    @cached_property
+    def _survival(self) -> np.ndarray:
+        first, last = self.support()
+        out = np.zeros(self.horizon + 1)
+        out[:first] = 1.0
+        if last > first:
+            # Summed from the right so that tiny tail probabilities keep their digits.
+            tail = np.cumsum(self.train_pmf[last:first:-1])[::-1]
+            out[first:last] = np.minimum(tail, 1.0)
+        out.setflags(write=False)
         return out
 
     def p_train(self) -> np.ndarray:
         """Probability that each episode ``1..N`` is a training episode."""
         return self.survival()[:-1]
+
+    def episodes(self) -> np.ndarray:
+        """The episode numbers ``1.0 .. N`` as floats (computed once, read-only)."""
+        return self._episodes
+
+    @cached_property
+    def _episodes(self) -> np.ndarray:
+        out = np.arange(1.0, self.horizon + 1.0)
+        out.setflags(write=False)
+        return out
 
     def honeypots(self) -> np.ndarray:
         """Per-episode probability that a deployment episode is overseen (length N)."""
@@ -265,11 +284,19 @@ class Schedule:
     @property
     def fixed_train(self) -> int | None:
         """The training length if it is certain, else ``None``."""
-        (support,) = np.nonzero(self.train_pmf)
-        return int(support[0]) if support.size == 1 and self.train_pmf[support[0]] == 1.0 else None
+        first, last = self.support()
+        return first if first == last else None
 
     def support(self) -> tuple[int, int]:
-        """``(smallest, largest)`` training length with positive probability."""
+        """``(smallest, largest)`` training length with positive probability.
+
+        >>> Schedule.random_boundary(4, [0, 0.5, 0, 0.5, 0]).support()
+        (1, 3)
+        """
+        return self._support
+
+    @cached_property
+    def _support(self) -> tuple[int, int]:
         (support,) = np.nonzero(self.train_pmf)
         return int(support[0]), int(support[-1])
 

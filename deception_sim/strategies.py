@@ -35,6 +35,7 @@ import numpy as np
 
 from . import _validate
 from .schedule import CUES, Schedule
+from .update import TIE_TOLERANCE
 
 
 class Strategy:
@@ -273,7 +274,7 @@ class Memoryless(Strategy):
 
 @dataclass(frozen=True, repr=False)
 class Bayesian(Strategy):
-    """Defect when ``P(deploy | episode index, cue) > threshold``.
+    """Defect when ``P(deploy | episode index, cue) > threshold`` (ties do not pass).
 
     The agent knows the schedule's distribution of the boundary (its prior),
     the episode index (a clock) and the current cue, and updates by Bayes'
@@ -297,17 +298,30 @@ class Bayesian(Strategy):
         )
 
     def posterior(self, schedule: Schedule) -> np.ndarray:
-        """``P(deploy | episode, cue)``, shape ``(horizon, 2)``."""
-        prior_deploy = 1.0 - schedule.p_train()
-        likelihood = schedule.cue_matrix()  # [phase, cue]
-        joint_deploy = prior_deploy[:, None] * likelihood[1][None, :]
-        joint_train = (1.0 - prior_deploy)[:, None] * likelihood[0][None, :]
+        """``P(deploy | episode, cue)``, shape ``(horizon, 2)`` (0 for an impossible cue)."""
+        joint_deploy, joint_train = self._joint(schedule)
         total = joint_deploy + joint_train
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, joint_deploy / np.where(total > 0, total, 1.0), 0.0)
 
     def decision_table(self, schedule: Schedule) -> np.ndarray:
-        return (self.posterior(schedule) > self.threshold).astype(float)
+        # posterior(cue) > threshold  <=>  P(T > t) < cutoff(cue): one comparison per cue.
+        q, theta = schedule.cue_accuracy, self.threshold
+        p_train = schedule.p_train()
+        table = np.empty((schedule.horizon, 2))
+        for cue, (on_deploy, on_train) in enumerate(((1.0 - q, q), (q, 1.0 - q))):
+            favour = (1.0 - theta) * on_deploy
+            cutoff = favour / (favour + theta * on_train) if favour > 0 else 0.0
+            # Ties (within rounding) do not pass the threshold, as in prefers_mesa.
+            np.less(p_train, cutoff - TIE_TOLERANCE, out=table[:, cue], casting="unsafe")
+        return table
+
+    @staticmethod
+    def _joint(schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
+        """``P(deploy, cue)`` and ``P(train, cue)`` per episode, each ``(horizon, 2)``."""
+        p_train = schedule.p_train()[:, None]
+        likelihood = schedule.cue_matrix()  # [phase, cue]
+        return (1.0 - p_train) * likelihood[1][None, :], p_train * likelihood[0][None, :]
 
     @property
     def metadata(self) -> dict[str, bool]:

@@ -1,0 +1,294 @@
+"""Hypothesis strategies for the model objects: state claims about strategies as tests.
+
+A claim such as "a deceptive agent never does worse than a greedy one when the
+phase is observable and there are no honeypots" is a *property*: it should hold
+for every schedule, update rule and payoff table in some family. With
+`hypothesis <https://hypothesis.readthedocs.io>`_ you write it once and let
+hypothesis look for a counterexample; the functions here draw the model objects
+(:class:`~deception_sim.Schedule`, :class:`~deception_sim.UpdateRule`,
+:class:`~deception_sim.Payoffs` and the built-in strategies) over the ranges
+that matter, edge cases included (point masses, zero probabilities, exact ties,
+a cue that says nothing, a run that surely goes on).
+
+Each function returns a hypothesis ``SearchStrategy``; use it with ``@given``.
+The keyword arguments narrow the family to the one your claim is about::
+
+    from hypothesis import given
+
+    from deception_sim import Deceptive, Greedy, HardUpdate, evaluate
+    from deception_sim.testing import payoffs, schedules
+
+
+    @given(schedules(honeypots=False, cues=False), payoffs())
+    def test_deception_beats_greed_when_the_phase_is_observable(schedule, pay):
+        deceptive = evaluate(Deceptive(), schedule, HardUpdate(), pay).mesa
+        greedy = evaluate(Greedy(), schedule, HardUpdate(), pay).mesa
+        assert deceptive >= greedy - 1e-12
+
+If the claim is false, hypothesis reports (and shrinks) a counterexample:
+a small schedule and payoff table you can then evaluate by hand.
+:func:`models` draws a whole ``(policy, schedule, update, payoffs)`` tuple
+whose parts fit together, for claims about every model at once.
+
+The models drawn are kept small (horizons up to ``max_horizon``, a handful
+of live objective levels) so that exact evaluation stays cheap. ``hypothesis``
+is a test dependency (the ``test`` extra), not a dependency of the package;
+this module is the only one that imports it.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from .payoffs import UTILITIES, Payoffs
+from .schedule import Schedule
+from .strategies import (
+    Aligned,
+    Bayesian,
+    Deceptive,
+    Greedy,
+    Memoryless,
+    Plan,
+    Strategy,
+    Threshold,
+)
+from .update import HardUpdate, UpdateRule
+
+__all__ = [
+    "built_in_strategies",
+    "models",
+    "payoffs",
+    "schedules",
+    "strategies_for",
+    "update_rules",
+]
+
+
+def _probabilities() -> st.SearchStrategy[float]:
+    """A probability in [0, 1]: often 0, 1/2 or 1, else a float not too close to 0."""
+    return st.one_of(
+        st.sampled_from([0.0, 0.5, 1.0]),
+        st.floats(min_value=1e-3, max_value=1.0),
+    )
+
+
+def _weights() -> st.SearchStrategy[float]:
+    """An unnormalised weight: zeros, small whole numbers and floats."""
+    return st.one_of(
+        st.just(0.0),
+        st.integers(min_value=1, max_value=9).map(float),
+        st.floats(min_value=1e-2, max_value=1.0),
+    )
+
+
+@st.composite
+def _train_pmfs(draw: st.DrawFn, horizon: int) -> list[float]:
+    """A distribution of the boundary over ``0..horizon``, from normalised weights."""
+    if draw(st.integers(min_value=0, max_value=3)) == 0:
+        point = draw(st.integers(min_value=0, max_value=horizon))
+        return [1.0 if k == point else 0.0 for k in range(horizon + 1)]
+    weights = draw(st.lists(_weights(), min_size=horizon + 1, max_size=horizon + 1))
+    if sum(weights) == 0.0:
+        weights[draw(st.integers(min_value=0, max_value=horizon))] = 1.0
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+@st.composite
+def schedules(
+    draw: st.DrawFn,
+    max_horizon: int = 6,
+    fixed: bool | None = None,
+    honeypots: bool = True,
+    cues: bool = True,
+    continuation: bool = True,
+    min_horizon: int = 1,
+) -> Schedule:
+    """Schedules with a horizon of ``min_horizon..max_horizon`` episodes.
+
+    ``fixed=True`` draws only :meth:`Schedule.fixed` (a certain boundary),
+    ``fixed=False`` only :meth:`Schedule.random_boundary` with a random
+    distribution of the boundary (point masses and zero entries included),
+    ``None`` either. ``honeypots=False`` leaves deployment unwatched,
+    ``cues=False`` makes the phase observable (``cue_accuracy=1``) and
+    ``continuation=False`` makes every run last the whole horizon; otherwise
+    the honeypot rate (one number, or one per episode), the cue accuracy (in
+    [0.5, 1], both ends included) and the continuation probability (in (0, 1],
+    1 included) are drawn too.
+
+    >>> from hypothesis import given
+    >>> @given(schedules(max_horizon=3, honeypots=False))
+    ... def test_short(schedule):
+    ...     assert 1 <= schedule.horizon <= 3
+    ...     assert not schedule.honeypots().any()
+    >>> test_short()
+    """
+    horizon = draw(st.integers(min_value=min_horizon, max_value=max_horizon))
+    options: dict = {}
+    if honeypots:
+        options["honeypot_rate"] = draw(
+            st.one_of(
+                st.just(0.0),
+                _probabilities(),
+                st.lists(_probabilities(), min_size=horizon, max_size=horizon),
+            )
+        )
+    if cues:
+        options["cue_accuracy"] = draw(
+            st.one_of(st.sampled_from([0.5, 1.0, 0.75]), st.floats(min_value=0.5, max_value=1.0))
+        )
+    if continuation:
+        options["continue_prob"] = draw(
+            st.one_of(st.sampled_from([1.0, 0.5]), st.floats(min_value=0.05, max_value=1.0))
+        )
+    if fixed is None:
+        fixed = draw(st.booleans())
+    if fixed:
+        train = draw(st.integers(min_value=0, max_value=horizon))
+        return Schedule.fixed(train, horizon - train, **options)
+    return Schedule.random_boundary(horizon, draw(_train_pmfs(horizon)), **options)
+
+
+@st.composite
+def update_rules(draw: st.DrawFn, hard: bool | None = None) -> UpdateRule:
+    """Update rules: the hard update, or a partial one.
+
+    ``hard=True`` gives only :func:`HardUpdate`, ``hard=False`` never gives it,
+    ``None`` either. ``detect`` ranges over [0, 1]; ``rate`` over [0.2, 1] and
+    ``drift`` is 0 or in [0.1, 0.9], so that only a few objective levels stay
+    live and exact evaluation stays cheap.
+
+    >>> from hypothesis import given
+    >>> @given(update_rules(hard=False))
+    ... def test_partial(update):
+    ...     assert not update.is_hard
+    >>> test_partial()
+    """
+    if hard is None:
+        hard = draw(st.booleans())
+    if hard:
+        return HardUpdate()
+    detect = draw(_probabilities())
+    rate = draw(st.one_of(st.sampled_from([1.0, 0.5]), st.floats(min_value=0.2, max_value=1.0)))
+    drift = draw(
+        st.one_of(st.just(0.0), st.sampled_from([0.5]), st.floats(min_value=0.1, max_value=0.9))
+    )
+    rule = UpdateRule(detect=detect, rate=rate, drift=drift)
+    if rule.is_hard:  # detect = rate = 1 and drift = 0 drawn by chance: make it partial
+        rule = UpdateRule(detect=0.5, rate=rate, drift=drift)
+    return rule
+
+
+def _values() -> st.SearchStrategy[float]:
+    return st.one_of(
+        st.sampled_from([0.0, 1.0, 2.0, 3.0]),
+        st.floats(min_value=0.0, max_value=3.0),
+    )
+
+
+@st.composite
+def payoffs(draw: st.DrawFn) -> Payoffs:
+    """Payoff tables: values in [0, 3], any success probability, both utilities.
+
+    ``v_deploy`` and ``v_overseen`` are drawn from [0, 3] (0 and 1 often:
+    ``v_deploy=0`` is an agent indifferent even before any update), ``success``
+    from [0, 1], ``utility`` from ``"count"`` and ``"any"`` and ``discount``
+    from (0, 1] (1 often).
+
+    >>> from hypothesis import given
+    >>> @given(payoffs())
+    ... def test_indifference(pay):
+    ...     assert 0.25 <= pay.indifference <= 1.0
+    >>> test_indifference()
+    """
+    return Payoffs(
+        v_deploy=draw(_values()),
+        v_overseen=draw(_values()),
+        success=draw(_probabilities()),
+        utility=draw(st.sampled_from(UTILITIES)),
+        discount=draw(
+            st.one_of(st.sampled_from([1.0, 0.5]), st.floats(min_value=0.05, max_value=1.0))
+        ),
+    )
+
+
+def _strategies(max_plan: int, max_start: int) -> st.SearchStrategy[Strategy]:
+    plans = st.builds(
+        Plan,
+        st.text(alphabet="AB", min_size=0, max_size=max_plan),
+        fill=st.sampled_from(["A", "B"]),
+    )
+    cue_dependent = st.builds(
+        lambda on_train, on_deploy: Memoryless({"train": on_train, "deploy": on_deploy}),
+        _probabilities(),
+        _probabilities(),
+    )
+    return st.one_of(
+        st.sampled_from([Greedy(), Aligned(), Deceptive()]),
+        plans,
+        st.builds(Threshold, st.integers(min_value=1, max_value=max_start)),
+        st.builds(Memoryless, _probabilities()),
+        cue_dependent,
+        st.builds(
+            Bayesian,
+            st.one_of(
+                st.sampled_from([0.0, 0.5]),
+                st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+            ),
+        ),
+    )
+
+
+def built_in_strategies(max_horizon: int = 6) -> st.SearchStrategy[Strategy]:
+    """Built-in strategies usable on any schedule with a horizon of at least ``max_horizon``.
+
+    :class:`Greedy`, :class:`Aligned`, :class:`Deceptive`, a :class:`Plan`
+    of at most ``max_horizon`` random letters (with ``fill`` ``A`` or ``B``),
+    :class:`Threshold`, :class:`Memoryless` (one probability, or one per cue)
+    and :class:`Bayesian` (any threshold in [0, 1)).
+
+    >>> from hypothesis import given
+    >>> @given(built_in_strategies(max_horizon=3))
+    ... def test_plans_fit(policy):
+    ...     assert len(getattr(policy, "plan", "")) <= 3
+    >>> test_plans_fit()
+    """
+    return _strategies(max_plan=max_horizon, max_start=max_horizon + 1)
+
+
+def strategies_for(schedule: Schedule) -> st.SearchStrategy[Strategy]:
+    """Built-in strategies that fit ``schedule`` (a :class:`Plan` no longer than its horizon).
+
+    >>> from hypothesis import given
+    >>> maze = Schedule.fixed(train=2, deploy=3)
+    >>> @given(strategies_for(maze))
+    ... def test_table_shape(policy):
+    ...     assert policy.decision_table(maze).shape == (5, 2)
+    >>> test_table_shape()
+    """
+    return _strategies(max_plan=schedule.horizon, max_start=schedule.horizon + 1)
+
+
+@st.composite
+def models(
+    draw: st.DrawFn, max_horizon: int = 6
+) -> tuple[Strategy, Schedule, UpdateRule, Payoffs]:
+    """A whole model ``(policy, schedule, update, payoffs)`` whose parts fit together.
+
+    The schedule comes from :func:`schedules`, the policy from
+    :func:`strategies_for` that schedule, the rest from :func:`update_rules`
+    and :func:`payoffs`.
+
+    >>> from hypothesis import given, settings
+    >>> from deception_sim import evaluate
+    >>> @settings(deadline=None, max_examples=20)
+    ... @given(models(max_horizon=3))
+    ... def test_harm_is_bounded(model):
+    ...     policy, schedule, update, pay = model
+    ...     result = evaluate(policy, schedule, update, pay)
+    ...     assert 0.0 <= result.harm <= schedule.horizon + 1e-9
+    >>> test_harm_is_bounded()
+    """
+    schedule = draw(schedules(max_horizon=max_horizon))
+    policy = draw(strategies_for(schedule))
+    return policy, schedule, draw(update_rules()), draw(payoffs())
