@@ -74,7 +74,7 @@ def _geometric(ratio: float, x0: float, n: int) -> np.ndarray:
         return x
     # Beyond `steps` the terms are below SAFE * x0: zero up to rounding.
     steps = min(n, int(_LOG_SAFE / math.log(ratio)) + 1)
-    x[1 : steps + 1] = x0 * np.exp(np.arange(1, steps + 1) * math.log(ratio))
+    x[1 : steps + 1] = x0 * np.power(ratio, np.arange(1.0, steps + 1.0))
     return x
 
 

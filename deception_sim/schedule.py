@@ -275,8 +275,8 @@ class Schedule:
     def cue_matrix(self) -> np.ndarray:
         """``M[phase, cue]``: probability of each cue given the phase (rows sum to 1).
 
-        >>> Schedule.fixed(1, 1, cue_accuracy=0.8).cue_matrix().tolist()
-        [[0.8, 0.2], [0.2, 0.8]]
+        >>> Schedule.fixed(1, 1, cue_accuracy=0.75).cue_matrix().tolist()
+        [[0.75, 0.25], [0.25, 0.75]]
         """
         q = self.cue_accuracy
         return np.array([[q, 1.0 - q], [1.0 - q, q]])

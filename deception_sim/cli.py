@@ -1,0 +1,275 @@
+"""The ``deception-sim`` command line: the only part of the package that prints.
+
+Subcommands: ``evaluate`` (exact), ``simulate`` (Monte Carlo) and
+``reproduce`` (regenerate every table and figure of the analyses). Bad input
+gives one line on standard error and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import itertools
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from scipy import stats
+
+from . import _validate
+from .payoffs import UTILITIES, Payoffs
+from .report import FORMATS, render, results_table
+from .schedule import Schedule
+from .strategies import Plan, Strategy, parse_strategy
+from .update import UpdateRule
+
+MAX_ALL_PLANS_HORIZON = 16
+
+
+class UsageError(ValueError):
+    """Bad input on the command line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit code 2
+        raise UsageError(message)
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    schedule = parser.add_argument_group("schedule")
+    schedule.add_argument("--train", type=int, help="training episodes T (fixed boundary)")
+    schedule.add_argument("--deploy", type=int, help="deployment episodes D (fixed boundary)")
+    schedule.add_argument("--horizon", type=int, help="horizon N (with --boundary)")
+    schedule.add_argument(
+        "--boundary",
+        help="random training length over 0..N: uniform:LOW,HIGH | geometric:P | "
+        "pmf:P0,P1,...,PN",
+    )
+    schedule.add_argument("--honeypot", type=float, default=0.0, help="honeypot rate h")
+    schedule.add_argument("--cue-accuracy", type=float, default=1.0, help="cue accuracy q")
+    schedule.add_argument(
+        "--unobservable", action="store_true", help="the cue says nothing (q = 0.5)"
+    )
+    schedule.add_argument(
+        "--continue-prob", type=float, default=1.0, help="probability the run goes on"
+    )
+    update = parser.add_argument_group("update rule")
+    update.add_argument("--detect", type=float, default=1.0)
+    update.add_argument("--rate", type=float, default=1.0)
+    update.add_argument("--drift", type=float, default=0.0)
+    payoffs = parser.add_argument_group("payoffs")
+    payoffs.add_argument("--v-deploy", type=float, default=1.0)
+    payoffs.add_argument("--v-overseen", type=float, default=1.0)
+    payoffs.add_argument("--success", type=float, default=1.0)
+    payoffs.add_argument("--utility", choices=UTILITIES, default="count")
+    payoffs.add_argument("--discount", type=float, default=1.0)
+    output = parser.add_argument_group("policies and output")
+    output.add_argument(
+        "--policy",
+        action="append",
+        help="greedy | aligned | deceptive | a plan such as BBAAA | threshold:K | "
+        "memoryless:P[,P_DEPLOY] | bayesian[:THRESHOLD] (repeat for several)",
+    )
+    output.add_argument(
+        "--all-plans", action="store_true", help="every pure plan of the horizon's length"
+    )
+    output.add_argument(
+        "--curves", action="store_true", help="per-episode curves of one policy instead"
+    )
+    output.add_argument("--format", choices=FORMATS, default="markdown")
+    output.add_argument("--output", type=Path, help="write the table here instead of stdout")
+
+
+def _schedule(args: argparse.Namespace) -> Schedule:
+    common = {
+        "honeypot_rate": args.honeypot,
+        "cue_accuracy": 0.5 if args.unobservable else args.cue_accuracy,
+        "continue_prob": args.continue_prob,
+    }
+    if args.boundary is None:
+        if args.horizon is not None:
+            raise UsageError("--horizon goes with --boundary; use --train and --deploy")
+        if args.train is None or args.deploy is None:
+            raise UsageError("give --train and --deploy (or --horizon and --boundary)")
+        return Schedule.fixed(args.train, args.deploy, **common)
+    if args.train is not None or args.deploy is not None:
+        raise UsageError("--boundary goes with --horizon, not with --train/--deploy")
+    if args.horizon is None:
+        raise UsageError("--boundary needs --horizon")
+    horizon = _validate.integer("horizon", args.horizon)
+    return Schedule.random_boundary(horizon, _boundary(args.boundary, horizon), **common)
+
+
+def _boundary(text: str, horizon: int) -> object:
+    kind, _, values = text.partition(":")
+    try:
+        numbers = [float(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--boundary {text!r}: the values must be numbers") from None
+    if kind == "uniform" and len(numbers) == 2:
+        low = _validate.integer("boundary low", numbers[0])
+        high = _validate.integer("boundary high", numbers[1])
+        if high < low:
+            raise UsageError(f"--boundary {text!r}: HIGH must be >= LOW")
+        return stats.randint(low, high + 1)
+    if kind == "geometric" and len(numbers) == 1:
+        p = _validate.real("boundary p", numbers[0], low=0.0, high=1.0, low_open=True)
+        return stats.geom(p, loc=-1)  # failures before the first success: 0, 1, 2, ...
+    if kind == "pmf" and len(numbers) == horizon + 1:
+        return numbers
+    raise UsageError(
+        f"--boundary must be uniform:LOW,HIGH, geometric:P or pmf with {horizon + 1} "
+        f"probabilities, got {text!r}"
+    )
+
+
+def _policies(args: argparse.Namespace, schedule: Schedule) -> list[Strategy]:
+    policies = [parse_strategy(text) for text in args.policy or []]
+    if args.all_plans:
+        if schedule.horizon > MAX_ALL_PLANS_HORIZON:
+            raise UsageError(
+                f"--all-plans lists 2**N plans; the horizon must be at most "
+                f"{MAX_ALL_PLANS_HORIZON}, got {schedule.horizon}"
+            )
+        policies += [
+            Plan("".join(p)) for p in itertools.product("AB", repeat=schedule.horizon)
+        ]
+    if not policies:
+        raise UsageError("give at least one --policy (or --all-plans)")
+    return policies
+
+
+def _model(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs, list[Strategy]]:
+    schedule = _schedule(args)
+    update = UpdateRule(detect=args.detect, rate=args.rate, drift=args.drift)
+    payoffs = Payoffs(
+        v_deploy=args.v_deploy,
+        v_overseen=args.v_overseen,
+        success=args.success,
+        utility=args.utility,
+        discount=args.discount,
+    )
+    return schedule, update, payoffs, _policies(args, schedule)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    # Written whole to a temporary file first, so a failure leaves nothing half-written.
+    partial = output.with_name(output.name + ".partial")
+    partial.write_text(text)
+    partial.replace(output)
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
+    schedule, update, payoffs, policies = _model(args)
+    if monte_carlo:
+        from .simulate import simulate
+
+        runs = _validate.integer("runs", args.runs, minimum=1)
+        results = [
+            simulate(p, schedule, update, payoffs, runs=runs, seed=args.seed, curves=args.curves)
+            for p in policies
+        ]
+    else:
+        from .evaluate import evaluate
+
+        results = [evaluate(p, schedule, update, payoffs) for p in policies]
+    if args.curves:
+        if len(results) != 1:
+            raise UsageError("--curves shows one policy; give exactly one --policy")
+        table = results[0].curves.reset_index()
+    else:
+        table = results_table(results)
+        if args.all_plans and not monte_carlo:
+            table = table.sort_values(["mesa", "policy"], ascending=[False, True], kind="stable")
+    _emit(render(table, args.format), args.output)
+
+
+def _run_reproduce(args: argparse.Namespace) -> None:
+    folder = args.analyses or _default_analyses()
+    if folder is None or not folder.is_dir():
+        raise UsageError(
+            "cannot find the analyses/ folder; run from the repository or pass --analyses DIR"
+        )
+    scripts = sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
+    if args.only:
+        wanted = set(args.only)
+        scripts = [p for p in scripts if p.stem in wanted]
+        missing = wanted - {p.stem for p in scripts}
+        if missing:
+            raise UsageError(f"no analysis named {sorted(missing)} in {folder}")
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    for script in scripts:
+        started = time.perf_counter()
+        written, summary = _load(script).main(out)
+        seconds = time.perf_counter() - started
+        print(f"== {script.stem} ({seconds:.1f} s)")
+        for path in written:
+            print(f"   wrote {path}")
+        if summary:
+            print(summary.rstrip("\n"))
+
+
+def _default_analyses() -> Path | None:
+    for candidate in (Path.cwd() / "analyses", Path(__file__).resolve().parents[1] / "analyses"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _load(script: Path):
+    spec = importlib.util.spec_from_file_location(f"analyses.{script.stem}", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "main"):
+        raise UsageError(f"{script} has no main(out) function")
+    return module
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``deception-sim`` (exposed for the docs and tests)."""
+    parser = _Parser(
+        prog="deception-sim",
+        description="Game theory of deceptive alignment: exact evaluation, Monte Carlo "
+        "and reproducible analyses.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    evaluate = commands.add_parser("evaluate", help="exact expected payoffs of policies")
+    _model_options(evaluate)
+    simulate = commands.add_parser("simulate", help="Monte Carlo estimates with standard errors")
+    _model_options(simulate)
+    simulate.add_argument("--runs", type=int, default=100_000)
+    simulate.add_argument("--seed", type=int, default=0)
+    reproduce = commands.add_parser("reproduce", help="regenerate every analysis table/figure")
+    reproduce.add_argument("--out", type=Path, default=Path("out"))
+    reproduce.add_argument("--analyses", type=Path, help="folder of analysis scripts")
+    reproduce.add_argument("--only", action="append", help="run only this analysis (repeatable)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``deception-sim``; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "evaluate":
+            _run_evaluate(args, monte_carlo=False)
+        elif args.command == "simulate":
+            _run_evaluate(args, monte_carlo=True)
+        else:
+            _run_reproduce(args)
+    except ValueError as error:  # bad input, from argparse or from the model's checks
+        print(f"deception-sim: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"deception-sim: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
