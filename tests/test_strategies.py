@@ -1,0 +1,146 @@
+"""The strategy library: reprs, metadata that is true, parsing, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deception_sim import (
+    Aligned,
+    Bayesian,
+    Deceptive,
+    Greedy,
+    Memoryless,
+    Plan,
+    Schedule,
+    Threshold,
+    parse_strategy,
+)
+from deception_sim.strategies import BUILT_IN
+from deception_sim.testing import built_in_strategies, schedules
+
+NAMESPACE = {cls.__name__: cls for cls in BUILT_IN}
+
+
+@given(built_in_strategies(max_horizon=6))
+def test_repr_evaluates_back_to_an_equal_object(policy) -> None:
+    again = eval(repr(policy), {}, NAMESPACE)  # noqa: S307 - our own repr
+    assert again == policy
+    assert hash(again) == hash(policy)
+    assert parse_strategy(repr(policy)) == policy
+
+
+@given(built_in_strategies(max_horizon=6), schedules(max_horizon=6), st.data())
+def test_metadata_is_true(policy, schedule, data) -> None:
+    if len(getattr(policy, "plan", "")) > schedule.horizon:
+        return
+    table = np.asarray(policy.decision_table(schedule))
+    assert table.shape == (schedule.horizon, 2)
+    assert ((table >= 0) & (table <= 1)).all()
+    meta = policy.metadata
+    assert set(meta) == {"cue", "clock", "memory", "schedule", "stochastic", "solver"}
+    if not meta["clock"]:  # no episode index: every row is the same
+        assert (table == table[:1]).all()
+    if not meta["cue"]:  # no cue: both columns are the same
+        assert (table[:, 0] == table[:, 1]).all()
+    if not meta["stochastic"]:
+        assert np.isin(table, (0.0, 1.0)).all()
+    if not meta["schedule"]:
+        # Same table on another schedule of the same horizon with other probabilities.
+        other = Schedule.fixed(0, schedule.horizon, cue_accuracy=0.6, honeypot_rate=0.3)
+        assert (np.asarray(policy.decision_table(other)) == table).all()
+    assert not meta["memory"] and not meta["solver"]
+
+
+def test_metadata_of_each_built_in() -> None:
+    assert Greedy().metadata["cue"] is False
+    assert Deceptive().metadata["cue"] is True
+    assert Plan("BBA").metadata["clock"] is True
+    assert Threshold(2).metadata["clock"] is True
+    assert Memoryless(0.3).metadata == {
+        "cue": False,
+        "clock": False,
+        "memory": False,
+        "schedule": False,
+        "stochastic": True,
+        "solver": False,
+    }
+    assert Memoryless({"train": 0.0, "deploy": 1.0}).metadata["stochastic"] is False
+    assert Bayesian().metadata["schedule"] is True
+
+
+def test_tables() -> None:
+    maze = Schedule.fixed(2, 3)
+    assert Plan("BBAAA").decision_table(maze)[:, 0].tolist() == [0, 0, 1, 1, 1]
+    assert Plan("BA", fill="A").decision_table(maze)[:, 1].tolist() == [0, 1, 1, 1, 1]
+    assert Threshold(4).decision_table(maze)[:, 0].tolist() == [0, 0, 0, 1, 1]
+    assert Deceptive().decision_table(maze).tolist() == [[0.0, 1.0]] * 5
+    table = Memoryless({"train": 0.25, "deploy": 0.75}).decision_table(maze)
+    assert table.tolist() == [[0.25, 0.75]] * 5
+
+
+def test_bayesian_with_a_perfect_cue_is_deceptive() -> None:
+    s = Schedule.random_boundary(5, [0.1, 0.2, 0.3, 0.2, 0.1, 0.1])
+    assert (Bayesian(0.5).decision_table(s) == Deceptive().decision_table(s)).all()
+
+
+def test_bayesian_posterior_by_hand() -> None:
+    # T uniform on {0, 1}: P(deploy) is 1/2 in episode 1; a cue of accuracy 0.8 saying
+    # "deploy" makes it 0.5 * 0.8 / (0.5 * 0.8 + 0.5 * 0.2) = 0.8.
+    s = Schedule.random_boundary(2, [0.5, 0.5, 0.0], cue_accuracy=0.8)
+    posterior = Bayesian().posterior(s)
+    assert posterior[0].tolist() == pytest.approx([0.2, 0.8])
+    assert posterior[1].tolist() == pytest.approx([1.0, 1.0])
+    assert Bayesian(0.5).decision_table(s).tolist() == [[0.0, 1.0], [1.0, 1.0]]
+    assert Bayesian(0.85).decision_table(s).tolist() == [[0.0, 0.0], [1.0, 1.0]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("greedy", Greedy()),
+        ("Aligned", Aligned()),
+        ("deceptive", Deceptive()),
+        ("BBAAA", Plan("BBAAA")),
+        ("b,b,a,a,a", Plan("BBAAA")),
+        ("threshold:3", Threshold(3)),
+        ("memoryless:0.25", Memoryless(0.25)),
+        ("memoryless:0.1,0.9", Memoryless({"train": 0.1, "deploy": 0.9})),
+        ("bayesian", Bayesian()),
+        ("bayesian:0.7", Bayesian(0.7)),
+        ("Plan('BA', fill='A')", Plan("BA", fill="A")),
+    ],
+)
+def test_parse_strategy(text: str, expected) -> None:
+    assert parse_strategy(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("build", "parameter"),
+    [
+        (lambda: Plan("BBXAA"), "plan"),
+        (lambda: Plan(5), "plan"),
+        (lambda: Plan("BB", fill="C"), "fill"),
+        (lambda: Plan("BBAAAA").decision_table(Schedule.fixed(2, 3)), "plan"),
+        (lambda: Threshold(0), "start"),
+        (lambda: Threshold(1.5), "start"),
+        (lambda: Memoryless(1.5), "p"),
+        (lambda: Memoryless(float("nan")), "p"),
+        (lambda: Memoryless({"train": 0.1}), "p"),
+        (lambda: Memoryless({"train": 0.1, "deploy": 0.2, "audit": 0.3}), "p"),
+        (lambda: Memoryless({"train": 0.1, "deploy": -0.2}), "deploy"),
+        (lambda: Bayesian(1.0), "threshold"),
+        (lambda: parse_strategy("sneaky"), "policy"),
+        (lambda: parse_strategy(""), "policy"),
+        (lambda: parse_strategy("threshold:two"), "threshold"),
+        (lambda: parse_strategy("threshold:2.5"), "threshold"),
+        (lambda: parse_strategy("memoryless:0.1,0.2,0.3"), "memoryless"),
+        (lambda: parse_strategy("__import__('os')"), "policy"),
+        (lambda: parse_strategy("Greedy(1)"), "policy"),
+    ],
+)
+def test_bad_input_names_the_parameter(build, parameter: str) -> None:
+    with pytest.raises(ValueError, match=parameter):
+        build()
