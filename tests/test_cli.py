@@ -23,7 +23,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 def test_evaluate_prints_a_markdown_table(capsys) -> None:
     code, out, err = run(capsys, "evaluate", "--train", "2", "--deploy", "3", "--policy", "BBAAA")
     assert code == 0 and err == ""
-    header, rule, row = out.splitlines()
+    header, _, row = out.splitlines()
     assert header.startswith("| policy") and "mesa" in header
     assert row.startswith("| Plan('BBAAA') | T=2, D=3 |")
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -42,6 +42,7 @@ def test_evaluate_json_and_csv(capsys) -> None:
         capsys, "evaluate", "--train", "2", "--deploy", "3", "--policy", "greedy", "--format",
         "csv",
     )
+    assert code == 0
     assert out.splitlines()[1].startswith("Greedy(),\"T=2, D=3\",HardUpdate(),1,4,")
 
 
@@ -50,7 +51,7 @@ def test_all_plans_sorted_best_first(capsys) -> None:
         capsys, "evaluate", "--train", "2", "--deploy", "3", "--all-plans", "--format", "json"
     )
     rows = json.loads(out)
-    assert len(rows) == 32
+    assert code == 0 and len(rows) == 32
     assert rows[0]["policy"] == "Plan('BBAAA')" and rows[0]["mesa"] == 3.0
     assert rows[1]["mesa"] == 2.0
 
@@ -60,17 +61,17 @@ def test_model_options_reach_the_model(capsys) -> None:
         capsys, "evaluate", "--train", "2", "--deploy", "3", "--honeypot", "0.5",
         "--policy", "deceptive", "--format", "json",
     )
-    assert json.loads(out)[0]["mesa"] == 1.75
+    assert code == 0 and json.loads(out)[0]["mesa"] == 1.75
     code, out, _ = run(
         capsys, "evaluate", "--horizon", "5", "--boundary", "uniform:1,3", "--policy", "BBAAA",
         "--format", "json",
     )
-    assert json.loads(out)[0]["mesa"] == pytest.approx(7 / 3)
+    assert code == 0 and json.loads(out)[0]["mesa"] == pytest.approx(7 / 3)
     code, out, _ = run(
         capsys, "evaluate", "--train", "2", "--deploy", "3", "--detect", "0.5", "--policy",
         "greedy", "--format", "json",
     )
-    assert json.loads(out)[0]["mesa"] == 2.25
+    assert code == 0 and json.loads(out)[0]["mesa"] == 2.25
 
 
 def test_curves(capsys) -> None:
@@ -79,6 +80,7 @@ def test_curves(capsys) -> None:
         "--format", "csv",
     )
     lines = out.splitlines()
+    assert code == 0
     assert lines[0].startswith("episode,p_train,")
     assert len(lines) == 4
 

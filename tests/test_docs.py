@@ -45,15 +45,17 @@ def test_page_code_runs(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
         if language == "python" and code.lstrip().startswith(">>>"):
             test = parser.get_doctest(code, namespace, where, str(page), line)
             with capsys.disabled():
-                result = runner.run(
-                    test, out=lambda text: pytest.fail(f"{where}\n{text}"), clear_globs=False
-                )
+                result = runner.run(test, out=_fail_at(where), clear_globs=False)
             assert result.failed == 0, where
             namespace = test.globs  # DocTest copies its globals: carry them on
         elif language == "python":
-            exec(compile(code, where, "exec"), namespace)  # noqa: S102 - our own docs
+            exec(compile(code, where, "exec"), namespace)
         elif language == "console":
             run_console(code, where, capsys)
+
+
+def _fail_at(where: str):
+    return lambda text: pytest.fail(f"{where}\n{text}")
 
 
 def run_console(code: str, where: str, capsys: pytest.CaptureFixture[str]) -> None:
