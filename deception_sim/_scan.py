@@ -86,8 +86,14 @@ def _solve(alpha: np.ndarray, beta: np.ndarray | None, x0: float, out: np.ndarra
     factors = alpha
     if smallest < NEGLIGIBLE:
         reset = alpha < NEGLIGIBLE
+        if beta is None:  # a pure product is zero from its first (negligible) factor on
+            stop = int(reset.argmax())
+            out[stop:] = 0.0
+            if stop:
+                _solve(alpha[:stop], None, x0, out[:stop])
+            return
         if reset.all():  # every step empties the state (a deterministic policy, often)
-            out[:] = 0.0 if beta is None else beta
+            out[:] = beta
             return
         factors = np.where(reset, 1.0, alpha)
         smallest = float(factors.min())

@@ -226,6 +226,8 @@ def _mix(on_train_cue, on_deploy_cue, p_train_cue: float):
         return on_train_cue
     if p_train_cue == 0.0:
         return on_deploy_cue
+    if on_train_cue is on_deploy_cue or np.array_equal(on_train_cue, on_deploy_cue):
+        return on_train_cue  # a strategy that ignores the cue
     return p_train_cue * on_train_cue + (1.0 - p_train_cue) * on_deploy_cue
 
 
