@@ -55,15 +55,29 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
         "--continue-prob", type=float, default=1.0, help="probability the run goes on"
     )
     update = parser.add_argument_group("update rule")
-    update.add_argument("--detect", type=float, default=1.0)
-    update.add_argument("--rate", type=float, default=1.0)
-    update.add_argument("--drift", type=float, default=0.0)
+    update.add_argument(
+        "--detect", type=float, default=1.0, help="P(an overseen defection triggers an update)"
+    )
+    update.add_argument(
+        "--rate", type=float, default=1.0, help="fraction of mesa weight one update removes"
+    )
+    update.add_argument(
+        "--drift", type=float, default=0.0, help="mesa weight lost per overseen compliance"
+    )
     payoffs = parser.add_argument_group("payoffs")
-    payoffs.add_argument("--v-deploy", type=float, default=1.0)
-    payoffs.add_argument("--v-overseen", type=float, default=1.0)
-    payoffs.add_argument("--success", type=float, default=1.0)
-    payoffs.add_argument("--utility", choices=UTILITIES, default="count")
-    payoffs.add_argument("--discount", type=float, default=1.0)
+    payoffs.add_argument(
+        "--v-deploy", type=float, default=1.0, help="mesa value of a successful defection"
+    )
+    payoffs.add_argument(
+        "--v-overseen", type=float, default=1.0, help="mesa value of an overseen defection"
+    )
+    payoffs.add_argument(
+        "--success", type=float, default=1.0, help="P(an unoverseen defection succeeds)"
+    )
+    payoffs.add_argument(
+        "--utility", choices=UTILITIES, default="count", help="count apples, or any success"
+    )
+    payoffs.add_argument("--discount", type=float, default=1.0, help="discount per episode")
     output = parser.add_argument_group("policies and output")
     output.add_argument(
         "--policy",

@@ -308,7 +308,8 @@ class _Model:
             updated = drifted = None
         else:
             updated = None if kill == _KILL_DEFECTION or d == 0 else overseen * a * d
-            drifted = None if e == 0 else overseen * (1.0 - a) * e
+            # Drift is not random: every overseen compliance moves the objective.
+            drifted = None if e == 0 else overseen * (1.0 - a)
         removed = [updated, drifted]
         if kill == _KILL_DEFECTION:
             removed = [a, drifted]

@@ -270,9 +270,7 @@ def strategies_for(schedule: Schedule) -> st.SearchStrategy[Strategy]:
 
 
 @st.composite
-def models(
-    draw: st.DrawFn, max_horizon: int = 6
-) -> tuple[Strategy, Schedule, UpdateRule, Payoffs]:
+def models(draw: st.DrawFn, max_horizon: int = 6) -> tuple[Strategy, Schedule, UpdateRule, Payoffs]:
     """A whole model ``(policy, schedule, update, payoffs)`` whose parts fit together.
 
     The schedule comes from :func:`schedules`, the policy from

@@ -5,6 +5,8 @@
   in order, as a reader would run them.
 * ```console blocks: each ``$ deception-sim ...`` line is run through the
   command line's ``main`` and its output must equal the lines that follow.
+* a table after ``<!-- analysis: FILE -->`` must be exactly the file that
+  the analysis script writes: every table in the docs comes from ``analyses/``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from deception_sim import cli
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *ROOT.glob("docs/**/*.md")])
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+ANALYSIS = re.compile(r"^<!-- analysis: (\S+) -->\n((?:\|.*\n)+)", re.MULTILINE)
 
 
 def blocks(page: Path) -> list[tuple[str, str, int]]:
@@ -74,3 +77,15 @@ def run_console(code: str, where: str, capsys: pytest.CaptureFixture[str]) -> No
         out = capsys.readouterr().out
         assert code_ == 0, f"{where}: {command} exited with {code_}"
         assert out.rstrip("\n").splitlines() == expected, f"{where}: {command}"
+
+
+def test_tables_in_the_docs_are_the_analyses_output(tmp_path) -> None:
+    found = [(page, m) for page in PAGES for m in ANALYSIS.finditer(page.read_text())]
+    assert found, "no <!-- analysis: ... --> tables in the docs"
+    stems = sorted({Path(m.group(1)).stem for _, m in found})
+    code = cli.main(["reproduce", "--out", str(tmp_path), "--analyses", str(ROOT / "analyses")]
+                    + [arg for stem in stems for arg in ("--only", stem)])
+    assert code == 0
+    for page, match in found:
+        written = (tmp_path / match.group(1)).read_text()
+        assert match.group(2) == written, f"{page.relative_to(ROOT)}: {match.group(1)} is stale"
