@@ -81,7 +81,8 @@ def _probe(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
     else:
         now = free * s
         later = free * (1.0 - s) * rho * after_mesa
-        base_later = free * (s * rho * comply[1:] + (1.0 - s) * rho * after_base)
+        # After a success the agent goes on with its policy; only base still counts.
+        base_later = free * rho * after_base
     discount = rho ** np.arange(n, dtype=float)
     probe_mesa = discount * (now + later)
     # Complying before the probe, and everything after a caught probe, is base value.

@@ -72,48 +72,47 @@ class _Model:
         )
 
     def outcomes(self, phase: int, level: int, defect: bool):
-        """What one action does: (mesa gain, base gain, moves) per episode.
+        """What one action does: ``((mesa gain, base gain), moves)``, arrays over episodes.
 
-        ``moves`` is a list of ``(target, probability)`` with ``target`` a
+        ``moves`` lists ``(target, probability, mesa_goes_on)``: ``target`` is a
         ``(phase, level)`` pair (level ``-1``: the objective no longer prefers
-        ``A``, the agent complies for ever) or ``"done"`` (an ``"any"``-utility
-        success: the mesa goal is met and every later self complies).
-        Probabilities are arrays over episodes, next-phase included.
+        ``A`` and the agent complies for ever), probabilities include the
+        move of the phase. ``mesa_goes_on`` is False after an ``"any"``-utility
+        success: the goal is met, so later mesa value no longer counts, while
+        the agent goes on with its policy (which does not depend on whether
+        it has succeeded) and its base value still counts.
         """
         pay, up = self.payoffs, self.update
         overseen = 1.0 if phase == TRAIN else self.honeypot
         after_update = int(self.levels.after_update[level])
         after_drift = int(self.levels.after_drift[level])
-        same: list[tuple[int, object]] = []  # (level, probability) before the phase moves
+        same: list[tuple[int, object, bool]] = []  # (level, probability, mesa goes on)
         if defect:
+            base = 0.0
             if pay.utility == "count":
                 mesa = overseen * pay.v_overseen + (1.0 - overseen) * pay.success * pay.v_deploy
-                done = None
-                kept_unoverseen = 1.0 - overseen
+                same.append((level, 1.0 - overseen, True))
             else:
                 mesa = (1.0 - overseen) * pay.success
-                done = mesa
-                kept_unoverseen = (1.0 - overseen) * (1.0 - pay.success)
-            base = 0.0
-            same.append((after_update, overseen * up.detect))
-            same.append((level, overseen * (1.0 - up.detect) + kept_unoverseen))
+                same.append((level, (1.0 - overseen) * (1.0 - pay.success), True))
+                same.append((level, mesa, False))
+            same.append((after_update, overseen * up.detect, True))
+            same.append((level, overseen * (1.0 - up.detect), True))
         else:
-            mesa, base, done = 0.0, 1.0, None
+            mesa, base = 0.0, 1.0
             if up.drift > 0:
-                same.append((after_drift, overseen))
-                same.append((level, 1.0 - overseen))
+                same.append((after_drift, overseen, True))
+                same.append((level, 1.0 - overseen, True))
             else:
-                same.append((level, 1.0))
-        moves: list[tuple[object, np.ndarray]] = []
-        for target, p in same:
+                same.append((level, 1.0, True))
+        moves: list[tuple[tuple[int, int], np.ndarray, bool]] = []
+        for target, p, goes_on in same:
             p = np.broadcast_to(np.asarray(p, dtype=float), (self.n,))
             if phase == TRAIN and target >= 0:
-                moves.append(((TRAIN, target), p * (1.0 - self.hazard)))
-                moves.append(((DEPLOY, target), p * self.hazard))
+                moves.append(((TRAIN, target), p * (1.0 - self.hazard), goes_on))
+                moves.append(((DEPLOY, target), p * self.hazard, goes_on))
             else:
-                moves.append(((phase, target), p))
-        if done is not None:
-            moves.append(("done", np.broadcast_to(np.asarray(done, dtype=float), (self.n,))))
+                moves.append(((phase, target), p, goes_on))
         gains = (
             np.broadcast_to(np.asarray(mesa, dtype=float), (self.n,)),
             np.broadcast_to(np.asarray(base, dtype=float), (self.n,)),
@@ -133,8 +132,6 @@ class _Values:
     def of(self, target) -> tuple[np.ndarray, np.ndarray]:
         """Values at t = 1..N (i.e. next episode) of a move's target."""
         model = self.model
-        if target == "done":
-            return np.zeros(model.n), model.comply_value[1:]
         phase, level = target
         if level < 0:
             return np.zeros(model.n), model.comply_value[1:]
@@ -145,9 +142,10 @@ def _q_values(model: _Model, values: _Values, phase: int, level: int, defect: bo
     """Mesa and base values of taking an action at every episode, from the next values."""
     (mesa_gain, base_gain), moves = model.outcomes(phase, level, defect)
     mesa, base = mesa_gain.copy(), base_gain.copy()
-    for target, p in moves:
+    for target, p, goes_on in moves:
         next_mesa, next_base = values.of(target)
-        mesa += model.rho * p * next_mesa
+        if goes_on:
+            mesa += model.rho * p * next_mesa
         base += model.rho * p * next_base
     return mesa, base
 
@@ -170,21 +168,26 @@ def _evaluate_policy(model: _Model, policy: np.ndarray) -> _Values:
             act = policy[phase, level].astype(bool)
             parts = [model.outcomes(phase, level, choice) for choice in (False, True)]
             gains = [np.where(act, parts[1][0][k], parts[0][0][k]) for k in (0, 1)]
-            stay = np.zeros(model.n)
+            stay_mesa, stay_base = np.zeros(model.n), np.zeros(model.n)
             mesa_in, base_in = gains[0].copy(), gains[1].copy()
             for choice, (_, moves) in zip((False, True), parts, strict=True):
                 chosen = act if choice else ~act
-                for target, p in moves:
+                for target, p, goes_on in moves:
                     p = np.where(chosen, p, 0.0)
                     if target == (phase, level):
-                        stay += p
+                        stay_base += p
+                        if goes_on:
+                            stay_mesa += p
                         continue
                     next_mesa, next_base = values.of(target)
-                    mesa_in += model.rho * p * next_mesa
+                    if goes_on:
+                        mesa_in += model.rho * p * next_mesa
                     base_in += model.rho * p * next_base
-            alpha = (model.rho * stay)[::-1]
-            values.mesa[phase, level] = affine_scan(alpha, mesa_in[::-1], 0.0)[::-1]
-            values.base[phase, level] = affine_scan(alpha, base_in[::-1], 0.0)[::-1]
+            for out, stay, inflow in (
+                (values.mesa, stay_mesa, mesa_in),
+                (values.base, stay_base, base_in),
+            ):
+                out[phase, level] = affine_scan((model.rho * stay)[::-1], inflow[::-1], 0.0)[::-1]
     return values
 
 
@@ -249,9 +252,10 @@ def backward_loop(model: _Model) -> tuple[np.ndarray, _Values]:
                 for choice in (False, True):
                     (mesa_gain, base_gain), moves = outcomes[phase, level, choice]
                     mesa, base = float(mesa_gain[t]), float(base_gain[t])
-                    for target, p in moves:
+                    for target, p, goes_on in moves:
                         next_mesa, next_base = values.of(target)
-                        mesa += model.rho * float(p[t]) * float(next_mesa[t])
+                        if goes_on:
+                            mesa += model.rho * float(p[t]) * float(next_mesa[t])
                         base += model.rho * float(p[t]) * float(next_base[t])
                     q.append((np.array([mesa]), np.array([base])))
                 act = bool(_prefers_defect(weight, q[1], q[0])[0])

@@ -103,6 +103,10 @@ class Optimal(Strategy):
             row = table[0, :, 0]
         return "".join("A" if a else "B" for a in row)
 
+    def as_memoryless(self) -> Memoryless | None:
+        """For ``information="memoryless"``: the equivalent :class:`Memoryless` strategy."""
+        return self._solved.get("memoryless")
+
     def rule(self) -> str:
         """A readable description of the policy of the unmodified agent."""
         if self.information == "memoryless":

@@ -1,0 +1,136 @@
+"""Brute-force optimal policies for small models, independent of deception_sim.optimize.
+
+Written from docs/explanation/model.md only:
+
+* :func:`known_phase_optimum` - plain backward induction by memoized recursion
+  over ``(episode, phase, k, m)``: every live self picks the action that
+  maximizes its own objective ``w * mesa + (1 - w) * base``, ties to
+  compliance; dead selves comply. Choices do not depend on whether an
+  ``"any"`` success has happened (after one, only base value still counts).
+* :func:`best_plan` - the best of all ``2 ** N`` pure plans, by exact evaluation.
+* :func:`best_table` - the best of all deterministic ``(episode, cue)``
+  tables (``4 ** N`` of them), for the hard update.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+import numpy as np
+
+from deception_sim import Plan, Strategy, evaluate
+from deception_sim.strategies import _metadata
+from deception_sim.update import prefers_mesa
+
+
+def known_phase_optimum(schedule, update, payoffs) -> tuple[float, float]:
+    """``(mesa, base)`` at the start under backward induction, the phase being seen."""
+    n = schedule.horizon
+    pmf = schedule.train_pmf.tolist()
+    survival = [sum(pmf[t + 1 :]) for t in range(n + 1)]
+    honeypot = schedule.honeypots().tolist()
+    rho = payoffs.discount * schedule.continue_prob
+    indifference = payoffs.indifference
+
+    def weight(k: int, m: int) -> float:
+        return (1 - update.rate) ** k * (1 - update.drift) ** m
+
+    def live(k: int, m: int) -> bool:
+        return (k == 0 and m == 0) or bool(prefers_mesa(weight(k, m), indifference))
+
+    @lru_cache(maxsize=None)
+    def comply_forever(t: int) -> float:
+        return 0.0 if t >= n else 1.0 + rho * comply_forever(t + 1)
+
+    @lru_cache(maxsize=None)
+    def value(t: int, phase: int, k: int, m: int) -> tuple[float, float]:
+        if t >= n:
+            return 0.0, 0.0
+        if not live(k, m):
+            return 0.0, comply_forever(t)
+
+        def next_value(k2: int, m2: int) -> tuple[float, float]:
+            if phase == 1:
+                return value(t + 1, 1, k2, m2)
+            go = pmf[t + 1] / survival[t] if survival[t] > 0 else 0.0
+            stay_m, stay_b = value(t + 1, 0, k2, m2)
+            move_m, move_b = value(t + 1, 1, k2, m2)
+            return (1 - go) * stay_m + go * move_m, (1 - go) * stay_b + go * move_b
+
+        overseen = 1.0 if phase == 0 else honeypot[t]
+        drift = 1 if update.drift > 0 else 0
+        # Comply: base 1; an overseen compliance moves m when drift > 0.
+        comply = [0.0, 1.0]
+        for p, (k2, m2) in ((overseen, (k, m + drift)), (1 - overseen, (k, m))):
+            if p > 0:
+                vm, vb = next_value(k2, m2)
+                comply[0] += rho * p * vm
+                comply[1] += rho * p * vb
+        # Defect.
+        defect = [0.0, 0.0]
+        branches = [
+            (overseen * update.detect, (k + 1, m), payoffs.v_overseen, False),
+            (overseen * (1 - update.detect), (k, m), payoffs.v_overseen, False),
+            ((1 - overseen) * payoffs.success, (k, m), payoffs.v_deploy, True),
+            ((1 - overseen) * (1 - payoffs.success), (k, m), 0.0, False),
+        ]
+        for p, (k2, m2), gain, success in branches:
+            if p <= 0:
+                continue
+            if payoffs.utility == "count":
+                vm, vb = next_value(k2, m2)
+                defect[0] += p * (gain + rho * vm)
+                defect[1] += p * rho * vb
+            elif success:  # the goal is met; the agent goes on with its policy
+                vm, vb = next_value(k2, m2)
+                defect[0] += p * 1.0
+                defect[1] += p * rho * vb
+            else:
+                vm, vb = next_value(k2, m2)
+                defect[0] += p * rho * vm
+                defect[1] += p * rho * vb
+        w = weight(k, m)
+        own_defect = w * defect[0] + (1 - w) * defect[1]
+        own_comply = w * comply[0] + (1 - w) * comply[1]
+        if own_defect > own_comply + 1e-12 * max(1.0, abs(own_comply)):
+            return defect[0], defect[1]
+        return comply[0], comply[1]
+
+    start = pmf[0]
+    train = value(0, 0, 0, 0) if start < 1 else (0.0, 0.0)
+    deploy = value(0, 1, 0, 0) if start > 0 else (0.0, 0.0)
+    return (
+        (1 - start) * train[0] + start * deploy[0],
+        (1 - start) * train[1] + start * deploy[1],
+    )
+
+
+def best_plan(schedule, update, payoffs) -> tuple[float, str]:
+    """The best pure plan's mesa utility and the plan (ties: the first in A<B order)."""
+    return max(
+        (evaluate(Plan("".join(p)), schedule, update, payoffs).mesa, "".join(p))
+        for p in itertools.product("AB", repeat=schedule.horizon)
+    )
+
+
+class _Table(Strategy):
+    def __init__(self, table: np.ndarray) -> None:
+        self.table = table
+
+    def decision_table(self, schedule):
+        return self.table
+
+    @property
+    def metadata(self):
+        return _metadata(cue=True, clock=True)
+
+
+def best_table(schedule, update, payoffs) -> float:
+    """The best deterministic ``P(A | episode, cue)`` table's mesa utility."""
+    n = schedule.horizon
+    best = -np.inf
+    for bits in itertools.product((0.0, 1.0), repeat=2 * n):
+        table = np.array(bits, dtype=float).reshape(n, 2)
+        best = max(best, evaluate(_Table(table), schedule, update, payoffs).mesa)
+    return float(best)

@@ -1,0 +1,235 @@
+"""Optimal policies: agreement with brute force, and the claims of docs/explanation/information.md."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from oracle_optimal import best_plan, best_table, known_phase_optimum
+
+from deception_sim import (
+    Aligned,
+    Bayesian,
+    Deceptive,
+    Greedy,
+    HardUpdate,
+    Memoryless,
+    Payoffs,
+    Plan,
+    Schedule,
+    Threshold,
+    UpdateRule,
+    evaluate,
+)
+from deception_sim.optimize import Optimal, optimize
+from deception_sim.optimize import known_phase as known_phase_module
+from deception_sim.simulate import simulate
+from deception_sim.testing import payoffs, schedules, update_rules
+
+MAZE = Schedule.fixed(train=2, deploy=3)
+HARD_RULES = st.builds(UpdateRule, detect=st.sampled_from([0.0, 0.3, 0.7, 1.0]), rate=st.just(1.0))
+
+
+def observable(max_horizon: int = 5):
+    return schedules(max_horizon=max_horizon).map(
+        lambda s: dataclasses.replace(s, cue_accuracy=1.0)
+    )
+
+
+def built_ins(schedule: Schedule):
+    yield from (Greedy(), Aligned(), Deceptive(), Bayesian(), Memoryless(0.5))
+    yield from (Threshold(k) for k in range(1, schedule.horizon + 2))
+    yield Plan("B" * (schedule.horizon // 2), fill="A")
+
+
+def test_the_seed_optimum() -> None:
+    for information in ("known_phase", "clock"):
+        solution = optimize(MAZE, HardUpdate(), Payoffs(), information)
+        assert solution.policy.plan() == "BBAAA"
+        assert solution.value == 3.0 and solution.base == 2.0
+        assert evaluate(solution.policy, MAZE).mesa == 3.0
+    assert best_plan(MAZE, HardUpdate(), Payoffs()) == (3.0, "BBAAA")
+
+
+@given(observable(), update_rules(), payoffs())
+def test_known_phase_equals_the_independent_backward_induction(schedule, update, pay) -> None:
+    solution = optimize(schedule, update, pay, "known_phase")
+    mesa, base = known_phase_optimum(schedule, update, pay)
+    assert solution.value == pytest.approx(mesa, abs=1e-9)
+    assert solution.base == pytest.approx(base, abs=1e-9)
+    # The returned policy really has that value.
+    result = evaluate(solution.policy, schedule, update, pay)
+    assert result.mesa == pytest.approx(solution.value, abs=1e-9)
+    assert result.base == pytest.approx(solution.base, abs=1e-9)
+
+
+@settings(max_examples=25)
+@given(observable(max_horizon=4), HARD_RULES, payoffs())
+def test_known_phase_is_the_best_closed_loop_table(schedule, update, pay) -> None:
+    # With rate 1 there are no modified selves: the optimum is the best of all
+    # deterministic (episode, phase) tables.
+    solution = optimize(schedule, update, pay, "known_phase")
+    assert solution.value == pytest.approx(best_table(schedule, update, pay), abs=1e-9)
+
+
+@settings(max_examples=25)
+@given(schedules(max_horizon=5), payoffs())
+def test_clock_without_a_cue_is_the_best_plan(schedule, pay) -> None:
+    # No cue and the hard update: an intact agent's history is fixed by its plan.
+    schedule = dataclasses.replace(schedule, cue_accuracy=0.5)
+    solution = optimize(schedule, HardUpdate(), pay, "clock")
+    value, _ = best_plan(schedule, HardUpdate(), pay)
+    assert solution.value == pytest.approx(value, abs=1e-9)
+    assert evaluate(solution.policy, schedule, HardUpdate(), pay).mesa == pytest.approx(
+        solution.value, abs=1e-9
+    )
+
+
+def test_probing_by_hand() -> None:
+    # T uniform on 1..3 in a horizon of 5, no cue: probing in episode 3 is caught when
+    # T = 3 (1 apple) and otherwise finds deployment (3 apples): 7/3 > 2 (waiting to 4).
+    hidden = Schedule.random_boundary(5, [0, 1 / 3, 1 / 3, 1 / 3, 0, 0], observable=False)
+    solution = optimize(hidden, information="clock")
+    assert solution.diagnostics["probe_episode"] == 3
+    assert solution.policy.rule() == "BBAAA"
+    assert solution.value == pytest.approx(7 / 3, abs=1e-12)
+
+
+def test_memoryless_by_hand() -> None:
+    # No cue, T=2, D=3: f(p) = 5p - 7p^2 + 3p^3, maximal at p = 5/9 with 825/729 apples.
+    solution = optimize(Schedule.fixed(2, 3, observable=False), information="memoryless")
+    on_train, on_deploy = solution.policy.as_memoryless().probabilities
+    assert on_train == on_deploy == pytest.approx(5 / 9, abs=1e-9)
+    assert solution.value == pytest.approx(825 / 729, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        Schedule.fixed(2, 3, observable=False),
+        Schedule.fixed(2, 3, cue_accuracy=0.8, honeypot_rate=0.2),
+        Schedule.random_boundary(6, [0, 0.2, 0.3, 0.3, 0.2, 0, 0], cue_accuracy=0.6),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("utility", ["count", "any"])
+def test_memoryless_is_never_beaten_by_a_fine_grid(schedule, utility) -> None:
+    pay = Payoffs(utility=utility, success=0.8)
+    solution = optimize(schedule, HardUpdate(), pay, "memoryless")
+    if schedule.cue_accuracy == 0.5:
+        grid = [(p, p) for p in np.linspace(0, 1, 10_001)]
+    else:
+        axis = np.linspace(0, 1, 101)
+        grid = [(a, b) for a in axis for b in axis]
+    best = max(
+        evaluate(Memoryless({"train": a, "deploy": b}), schedule, HardUpdate(), pay).mesa
+        for a, b in grid
+    )
+    assert solution.value >= best - 1e-12
+
+
+# ---------------------------------------------------------------- claims (docs/explanation)
+@given(observable(), HARD_RULES, payoffs())
+def test_claim_the_optimum_beats_every_built_in(schedule, update, pay) -> None:
+    value = optimize(schedule, update, pay, "known_phase").value
+    for policy in built_ins(schedule):
+        assert value >= evaluate(policy, schedule, update, pay).mesa - 1e-9, policy
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.sampled_from([0.0, 0.1, 0.5]))
+def test_claim_deception_is_optimal_with_a_perfect_cue(train, deploy, honeypot) -> None:
+    schedule = Schedule.fixed(train, deploy, honeypot_rate=honeypot)
+    optimum = optimize(schedule).value
+    deceptive = evaluate(Deceptive(), schedule).mesa
+    greedy = evaluate(Greedy(), schedule).mesa
+    assert deceptive == pytest.approx(optimum, abs=1e-12)
+    assert (deceptive > greedy + 1e-12) == (deploy >= 2)
+
+
+@given(st.integers(0, 6), HARD_RULES, st.sampled_from([0.0, 0.3]))
+def test_claim_without_deployment_deception_never_helps(train, update, honeypot) -> None:
+    schedule = Schedule.fixed(train, 0, honeypot_rate=honeypot)
+    optimum = optimize(schedule, update).value
+    assert optimum == pytest.approx(evaluate(Greedy(), schedule, update).mesa, abs=1e-12)
+    assert evaluate(Deceptive(), schedule, update).mesa == 0.0
+
+
+@given(st.integers(0, 5), st.integers(0, 5), st.sampled_from([0.0, 0.2]), HARD_RULES, payoffs())
+def test_claim_more_deployment_never_hurts(train, deploy, honeypot, update, pay) -> None:
+    shorter = optimize(Schedule.fixed(train, deploy, honeypot_rate=honeypot), update, pay).value
+    longer = optimize(Schedule.fixed(train, deploy + 1, honeypot_rate=honeypot), update, pay)
+    assert longer.value >= shorter - 1e-12
+
+
+@given(observable(), st.sampled_from([0.0, 0.25, 0.5, 0.75]), st.floats(0.0, 0.25), payoffs())
+def test_claim_better_detection_never_helps_the_agent(schedule, detect, more, pay) -> None:
+    weaker = optimize(schedule, UpdateRule(detect=detect), pay).value
+    stronger = optimize(schedule, UpdateRule(detect=detect + more), pay).value
+    assert stronger <= weaker + 1e-12
+
+
+@settings(max_examples=30)
+@given(schedules(max_horizon=5), payoffs(), st.sampled_from([0.5, 1.0]))
+def test_claim_clock_beats_memoryless_and_known_phase_beats_clock(schedule, pay, cue) -> None:
+    schedule = dataclasses.replace(schedule, cue_accuracy=cue)
+    clock = optimize(schedule, HardUpdate(), pay, "clock").value
+    memoryless = optimize(schedule, HardUpdate(), pay, "memoryless").value
+    seen = dataclasses.replace(schedule, cue_accuracy=1.0)
+    known = optimize(seen, HardUpdate(), pay, "known_phase").value
+    assert clock >= memoryless - 1e-9
+    assert known >= clock - 1e-9
+
+
+# ---------------------------------------------------------------- the solver itself
+def test_policy_iteration_falls_back_to_the_exact_loop() -> None:
+    schedule = Schedule.random_boundary(6, [0.1, 0.2, 0.2, 0.2, 0.2, 0.1, 0.0], honeypot_rate=0.3)
+    update, pay = UpdateRule(detect=0.8, rate=0.5, drift=0.1), Payoffs(v_deploy=3.0)
+    fast = known_phase_module.solve(schedule, update, pay)
+    slow = known_phase_module.solve(schedule, update, pay, max_rounds=1)
+    assert slow[4]["method"] == "backward induction loop"
+    assert np.array_equal(fast[0], slow[0])
+    assert slow[2] == pytest.approx(fast[2], abs=1e-12)
+
+
+def test_modified_selves_choose_for_themselves() -> None:
+    # rate 0.5 and v_deploy 3: a once-modified self (w = 1/2) still values an apple at
+    # 1.5 against an exit at 0.5, so it defects in deployment. The original agent can
+    # therefore eat a training apple in its last training episode and still collect
+    # both deployment apples through its modified self: 1 + 3 + 3 = 7 > 6.
+    schedule = Schedule.fixed(3, 2)
+    solution = optimize(schedule, UpdateRule(rate=0.5), Payoffs(v_deploy=3.0))
+    assert solution.value == 7.0
+    assert solution.policy.plan() == "BBAAA"
+    assert evaluate(Plan("BBBAA"), schedule, UpdateRule(rate=0.5), Payoffs(v_deploy=3.0)).mesa == 6
+
+
+def test_optimal_is_a_strategy_for_its_own_model_only() -> None:
+    best = Optimal(MAZE)
+    assert best == Optimal(MAZE, HardUpdate(), Payoffs(), "known_phase")
+    assert hash(best) == hash(Optimal(MAZE))
+    assert eval(repr(best), {}, {  # noqa: S307 - our own repr
+        "Optimal": Optimal, "Schedule": Schedule, "HardUpdate": HardUpdate, "Payoffs": Payoffs
+    }) == best
+    assert best.metadata["solver"] and best.name == "Optimal(known_phase)"
+    with pytest.raises(ValueError, match="schedule"):
+        evaluate(best, Schedule.fixed(3, 2))
+    mc = simulate(best, MAZE, runs=1000, seed=0)
+    assert mc.mesa == 3.0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "parameter"),
+    [
+        ((MAZE, None, None, "psychic"), "information"),
+        ((Schedule.fixed(2, 3, cue_accuracy=0.8), None, None, "known_phase"), "cue_accuracy"),
+        ((Schedule.fixed(2, 3, cue_accuracy=0.8), None, None, "clock"), "cue_accuracy"),
+        ((Schedule.fixed(2, 3, observable=False), UpdateRule(rate=0.5), None, "clock"), "clock"),
+        (("maze", None, None, "clock"), "schedule"),
+    ],
+)
+def test_bad_input(arguments, parameter: str) -> None:
+    with pytest.raises(ValueError, match=parameter):
+        optimize(*arguments)
