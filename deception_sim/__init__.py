@@ -13,6 +13,7 @@ strategies) and evaluates it exactly and by Monte Carlo.
 from .evaluate import Result, defect_probabilities, evaluate
 from .payoffs import Payoffs
 from .schedule import CUES, PHASES, Schedule
+from .simulate import SimulationResult, simulate
 from .strategies import (
     Aligned,
     Bayesian,
@@ -39,6 +40,7 @@ __all__ = [
     "Plan",
     "Result",
     "Schedule",
+    "SimulationResult",
     "Strategy",
     "Threshold",
     "UpdateRule",
@@ -46,6 +48,7 @@ __all__ = [
     "evaluate",
     "objective_levels",
     "parse_strategy",
+    "simulate",
 ]
 
 __version__ = "0.1.0"

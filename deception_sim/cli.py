@@ -1,7 +1,8 @@
 """The ``deception-sim`` command line: the only part of the package that prints.
 
-Subcommands: ``evaluate`` (exact), ``simulate`` (Monte Carlo) and
-``reproduce`` (regenerate every table and figure of the analyses). Bad input
+Subcommands: ``evaluate`` (exact), ``simulate`` (Monte Carlo), ``optimize``
+(optimal policies) and ``reproduce`` (regenerate every table and figure of
+the analyses). Bad input
 gives one line on standard error and exit code 2, never a traceback.
 """
 
@@ -15,13 +16,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 from scipy import stats
 
 from . import _validate
 from .payoffs import UTILITIES, Payoffs
 from .report import FORMATS, render, results_table
 from .schedule import Schedule
-from .strategies import Plan, Strategy, parse_strategy
+from .strategies import Deceptive, Greedy, Plan, Strategy, parse_strategy
 from .update import UpdateRule
 
 MAX_ALL_PLANS_HORIZON = 16
@@ -36,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _model_options(parser: argparse.ArgumentParser) -> None:
+def _model_options(parser: argparse.ArgumentParser, *, policies: bool = True) -> None:
     schedule = parser.add_argument_group("schedule")
     schedule.add_argument("--train", type=int, help="training episodes T (fixed boundary)")
     schedule.add_argument("--deploy", type=int, help="deployment episodes D (fixed boundary)")
@@ -78,7 +80,11 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
         "--utility", choices=UTILITIES, default="count", help="count apples, or any success"
     )
     payoffs.add_argument("--discount", type=float, default=1.0, help="discount per episode")
-    output = parser.add_argument_group("policies and output")
+    output = parser.add_argument_group("policies and output" if policies else "output")
+    output.add_argument("--format", choices=FORMATS, default="markdown")
+    output.add_argument("--output", type=Path, help="write the table here instead of stdout")
+    if not policies:
+        return
     output.add_argument(
         "--policy",
         action="append",
@@ -91,8 +97,6 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
     output.add_argument(
         "--curves", action="store_true", help="per-episode curves of one policy instead"
     )
-    output.add_argument("--format", choices=FORMATS, default="markdown")
-    output.add_argument("--output", type=Path, help="write the table here instead of stdout")
 
 
 def _schedule(args: argparse.Namespace) -> Schedule:
@@ -154,7 +158,7 @@ def _policies(args: argparse.Namespace, schedule: Schedule) -> list[Strategy]:
     return policies
 
 
-def _model(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs, list[Strategy]]:
+def _model(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs]:
     schedule = _schedule(args)
     update = UpdateRule(detect=args.detect, rate=args.rate, drift=args.drift)
     payoffs = Payoffs(
@@ -164,7 +168,7 @@ def _model(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs, lis
         utility=args.utility,
         discount=args.discount,
     )
-    return schedule, update, payoffs, _policies(args, schedule)
+    return schedule, update, payoffs
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -179,7 +183,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
-    schedule, update, payoffs, policies = _model(args)
+    schedule, update, payoffs = _model(args)
+    policies = _policies(args, schedule)
     if monte_carlo:
         from .simulate import simulate
 
@@ -201,6 +206,31 @@ def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
         if args.all_plans and not monte_carlo:
             table = table.sort_values(["mesa", "policy"], ascending=[False, True], kind="stable")
     _emit(render(table, args.format), args.output)
+
+
+def _run_optimize(args: argparse.Namespace) -> None:
+    from .evaluate import evaluate
+    from .optimize import INFORMATION, clock, optimize
+
+    schedule, update, payoffs = _model(args)
+    settings = (args.information,)
+    if args.information == "all":  # the settings this model allows
+        settings = tuple(
+            information
+            for information in INFORMATION
+            if not (information == "known_phase" and schedule.cue_accuracy != 1.0)
+            and not (information == "clock" and clock.supported(schedule, update))
+        )
+    rows = []
+    for information in settings:
+        solution = optimize(schedule, update, payoffs, information)
+        row = solution.summary()
+        for policy in (Greedy(), Deceptive()):
+            row[f"{policy.name.lower().strip('()')} (mesa)"] = evaluate(
+                policy, schedule, update, payoffs
+            ).mesa
+        rows.append(row)
+    _emit(render(pd.DataFrame(rows), args.format), args.output)
 
 
 def _run_reproduce(args: argparse.Namespace) -> None:
@@ -259,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(simulate)
     simulate.add_argument("--runs", type=int, default=100_000)
     simulate.add_argument("--seed", type=int, default=0)
+    optimize = commands.add_parser("optimize", help="the optimal policy, its value and method")
+    _model_options(optimize, policies=False)
+    optimize.add_argument(
+        "--information",
+        choices=("known_phase", "clock", "memoryless", "all"),
+        default="known_phase",
+        help="what the agent knows (all: every setting the model allows)",
+    )
     reproduce = commands.add_parser("reproduce", help="regenerate every analysis table/figure")
     reproduce.add_argument("--out", type=Path, default=Path("out"))
     reproduce.add_argument("--analyses", type=Path, help="folder of analysis scripts")
@@ -274,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run_evaluate(args, monte_carlo=False)
         elif args.command == "simulate":
             _run_evaluate(args, monte_carlo=True)
+        elif args.command == "optimize":
+            _run_optimize(args)
         else:
             _run_reproduce(args)
     except ValueError as error:  # bad input, from argparse or from the model's checks

@@ -15,7 +15,7 @@ Written from docs/explanation/model.md only:
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -39,11 +39,11 @@ def known_phase_optimum(schedule, update, payoffs) -> tuple[float, float]:
     def live(k: int, m: int) -> bool:
         return (k == 0 and m == 0) or bool(prefers_mesa(weight(k, m), indifference))
 
-    @lru_cache(maxsize=None)
+    @cache
     def comply_forever(t: int) -> float:
         return 0.0 if t >= n else 1.0 + rho * comply_forever(t + 1)
 
-    @lru_cache(maxsize=None)
+    @cache
     def value(t: int, phase: int, k: int, m: int) -> tuple[float, float]:
         if t >= n:
             return 0.0, 0.0

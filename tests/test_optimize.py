@@ -1,4 +1,4 @@
-"""Optimal policies: agreement with brute force, and the claims of docs/explanation/information.md."""
+"""Optimal policies: brute-force agreement and the claims of docs/explanation/information.md."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle_optimal import best_plan, best_table, known_phase_optimum
 
@@ -210,7 +210,7 @@ def test_optimal_is_a_strategy_for_its_own_model_only() -> None:
     best = Optimal(MAZE)
     assert best == Optimal(MAZE, HardUpdate(), Payoffs(), "known_phase")
     assert hash(best) == hash(Optimal(MAZE))
-    assert eval(repr(best), {}, {  # noqa: S307 - our own repr
+    assert eval(repr(best), {}, {
         "Optimal": Optimal, "Schedule": Schedule, "HardUpdate": HardUpdate, "Payoffs": Payoffs
     }) == best
     assert best.metadata["solver"] and best.name == "Optimal(known_phase)"
