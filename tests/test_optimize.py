@@ -1,4 +1,4 @@
-"""Optimal policies: brute-force agreement and the claims of docs/explanation/information.md."""
+"""Optimal policies: brute-force agreement, and the claims of docs/explanation/information.md."""
 
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ def test_per_episode_honeypots() -> None:
     ids=repr,
 )
 def test_repr_round_trips_and_identity(schedule: Schedule) -> None:
-    again = eval(repr(schedule), {"Schedule": Schedule})  # noqa: S307 - our own repr
+    again = eval(repr(schedule), {"Schedule": Schedule})
     assert again == schedule
     assert hash(again) == hash(schedule)
     assert len({schedule, again}) == 1

@@ -26,7 +26,7 @@ NAMESPACE = {cls.__name__: cls for cls in BUILT_IN}
 
 @given(built_in_strategies(max_horizon=6))
 def test_repr_evaluates_back_to_an_equal_object(policy) -> None:
-    again = eval(repr(policy), {}, NAMESPACE)  # noqa: S307 - our own repr
+    again = eval(repr(policy), {}, NAMESPACE)
     assert again == policy
     assert hash(again) == hash(policy)
     assert parse_strategy(repr(policy)) == policy

@@ -16,7 +16,7 @@ def test_hard_update_is_the_default_rule() -> None:
     assert not UpdateRule(detect=0.5).is_hard
     assert repr(HardUpdate()) == "HardUpdate()"
     rule = UpdateRule(detect=0.5, rate=0.3, drift=0.1)
-    assert eval(repr(rule), {"UpdateRule": UpdateRule}) == rule  # noqa: S307
+    assert eval(repr(rule), {"UpdateRule": UpdateRule}) == rule
 
 
 def test_weights() -> None:
