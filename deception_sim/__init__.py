@@ -11,6 +11,7 @@ strategies) and evaluates it exactly and by Monte Carlo.
 """
 
 from .evaluate import Result, defect_probabilities, evaluate
+from .optimize import Optimal, Solution, optimize
 from .payoffs import Payoffs
 from .schedule import CUES, PHASES, Schedule
 from .simulate import SimulationResult, simulate
@@ -36,17 +37,20 @@ __all__ = [
     "Greedy",
     "HardUpdate",
     "Memoryless",
+    "Optimal",
     "Payoffs",
     "Plan",
     "Result",
     "Schedule",
     "SimulationResult",
+    "Solution",
     "Strategy",
     "Threshold",
     "UpdateRule",
     "defect_probabilities",
     "evaluate",
     "objective_levels",
+    "optimize",
     "parse_strategy",
     "simulate",
 ]

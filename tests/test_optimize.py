@@ -107,15 +107,15 @@ def test_memoryless_by_hand() -> None:
 
 
 @pytest.mark.parametrize(
-    "schedule",
+    ("schedule", "utility"),
     [
-        Schedule.fixed(2, 3, observable=False),
-        Schedule.fixed(2, 3, cue_accuracy=0.8, honeypot_rate=0.2),
-        Schedule.random_boundary(6, [0, 0.2, 0.3, 0.3, 0.2, 0, 0], cue_accuracy=0.6),
+        (Schedule.fixed(2, 3, observable=False), "count"),
+        (Schedule.random_boundary(6, [0, 0.2, 0.3, 0.3, 0.2, 0, 0], observable=False), "any"),
+        (Schedule.fixed(2, 3, cue_accuracy=0.8, honeypot_rate=0.2), "count"),
+        (Schedule.random_boundary(6, [0, 0.2, 0.3, 0.3, 0.2, 0, 0], cue_accuracy=0.6), "any"),
     ],
     ids=repr,
 )
-@pytest.mark.parametrize("utility", ["count", "any"])
 def test_memoryless_is_never_beaten_by_a_fine_grid(schedule, utility) -> None:
     pay = Payoffs(utility=utility, success=0.8)
     solution = optimize(schedule, HardUpdate(), pay, "memoryless")
