@@ -61,9 +61,9 @@ def _probe(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
     n = schedule.horizon
     # After a successful probe the agent knows it is deployed: the known-phase
     # deployment values, from a schedule identical but for the boundary.
-    deployed = dataclasses.replace(
-        schedule, train_pmf=np.eye(n + 1)[0], cue_accuracy=1.0
-    )
+    at_start = np.zeros(n + 1)
+    at_start[0] = 1.0
+    deployed = dataclasses.replace(schedule, train_pmf=at_start, cue_accuracy=1.0)
     policy, values, *_ = known_phase.solve(deployed, update, payoffs)
     after_mesa = np.append(values.mesa[DEPLOY, 0, 1:], 0.0)[:n]  # value at k + 1
     after_base = np.append(values.base[DEPLOY, 0, 1:], 0.0)[:n]

@@ -38,14 +38,34 @@ TIE = 1e-12
 MAX_ROUNDS = 60
 
 
+def _compact(values: np.ndarray) -> np.ndarray | float:
+    """One number if the array is constant (most schedules), else the array."""
+    if values.size and (values == values[0]).all():
+        return float(values[0])
+    return values
+
+
+@dataclass(frozen=True)
+class _Action:
+    """What one action does in one state, per episode (numbers where constant).
+
+    ``moves[target] = (probability, probability that mesa value goes on)``;
+    ``target`` is ``(phase, level)``, level ``-1`` for "complies for ever".
+    """
+
+    mesa: np.ndarray | float
+    base: np.ndarray | float
+    moves: dict[tuple[int, int], tuple[np.ndarray | float, np.ndarray | float]]
+
+
 @dataclass(frozen=True)
 class _Model:
     """Per-episode coefficients of the known-phase problem (arrays of length N)."""
 
     n: int
     levels: ObjectiveLevels
-    hazard: np.ndarray  # P(deploy next | train now)
-    honeypot: np.ndarray
+    hazard: np.ndarray | float  # P(deploy next | train now)
+    honeypot: np.ndarray | float
     rho: float  # discount times continuation, per episode
     comply_value: np.ndarray  # C[t]: base value of complying from t to the end (length N+1)
     update: UpdateRule
@@ -63,22 +83,19 @@ class _Model:
         return cls(
             n=n,
             levels=objective_levels(update, payoffs.indifference),
-            hazard=np.minimum(hazard, 1.0),
-            honeypot=np.array(schedule.honeypots(), dtype=float),
+            hazard=_compact(np.minimum(hazard, 1.0)),
+            honeypot=_compact(np.asarray(schedule.honeypots(), dtype=float)),
             rho=rho,
             comply_value=comply_value,
             update=update,
             payoffs=payoffs,
         )
 
-    def outcomes(self, phase: int, level: int, defect: bool):
-        """What one action does: ``((mesa gain, base gain), moves)``, arrays over episodes.
+    def outcomes(self, phase: int, level: int, defect: bool) -> _Action:
+        """What one action does in state ``(phase, level)``, for every episode.
 
-        ``moves`` lists ``(target, probability, mesa_goes_on)``: ``target`` is a
-        ``(phase, level)`` pair (level ``-1``: the objective no longer prefers
-        ``A`` and the agent complies for ever), probabilities include the
-        move of the phase. ``mesa_goes_on`` is False after an ``"any"``-utility
-        success: the goal is met, so later mesa value no longer counts, while
+        Move probabilities include the move of the phase. Mesa value stops
+        counting after an ``"any"``-utility success (the goal is met), while
         the agent goes on with its policy (which does not depend on whether
         it has succeeded) and its base value still counts.
         """
@@ -105,19 +122,21 @@ class _Model:
                 same.append((level, 1.0 - overseen, True))
             else:
                 same.append((level, 1.0, True))
-        moves: list[tuple[tuple[int, int], np.ndarray, bool]] = []
+        moves: dict[tuple[int, int], list] = {}
+
+        def add(target: tuple[int, int], p, goes_on: bool) -> None:
+            total = moves.setdefault(target, [0.0, 0.0])
+            total[0] = total[0] + p
+            if goes_on:
+                total[1] = total[1] + p
+
         for target, p, goes_on in same:
-            p = np.broadcast_to(np.asarray(p, dtype=float), (self.n,))
             if phase == TRAIN and target >= 0:
-                moves.append(((TRAIN, target), p * (1.0 - self.hazard), goes_on))
-                moves.append(((DEPLOY, target), p * self.hazard, goes_on))
+                add((TRAIN, target), p * (1.0 - self.hazard), goes_on)
+                add((DEPLOY, target), p * self.hazard, goes_on)
             else:
-                moves.append(((phase, target), p, goes_on))
-        gains = (
-            np.broadcast_to(np.asarray(mesa, dtype=float), (self.n,)),
-            np.broadcast_to(np.asarray(base, dtype=float), (self.n,)),
-        )
-        return gains, moves
+                add((phase, target), p, goes_on)
+        return _Action(mesa, base, {t: (p[0], p[1]) for t, p in moves.items()})
 
 
 class _Values:
@@ -134,20 +153,27 @@ class _Values:
         model = self.model
         phase, level = target
         if level < 0:
-            return np.zeros(model.n), model.comply_value[1:]
+            return 0.0, model.comply_value[1:]
         return self.mesa[phase, level, 1:], self.base[phase, level, 1:]
 
 
-def _q_values(model: _Model, values: _Values, phase: int, level: int, defect: bool):
+def _q_values(model: _Model, values: _Values, action: _Action, with_base: bool = True):
     """Mesa and base values of taking an action at every episode, from the next values."""
-    (mesa_gain, base_gain), moves = model.outcomes(phase, level, defect)
-    mesa, base = mesa_gain.copy(), base_gain.copy()
-    for target, p, goes_on in moves:
+    mesa = np.zeros(model.n) + action.mesa
+    base = np.zeros(model.n) + action.base if with_base else 0.0
+    for target, (p_all, p_on) in action.moves.items():
         next_mesa, next_base = values.of(target)
-        if goes_on:
-            mesa += model.rho * p * next_mesa
-        base += model.rho * p * next_base
+        mesa += (model.rho * p_on) * next_mesa
+        if with_base:
+            base += (model.rho * p_all) * next_base
     return mesa, base
+
+
+def _select(act: np.ndarray, defect, comply):
+    """``defect`` where the policy defects, ``comply`` elsewhere (a number if both agree)."""
+    if np.ndim(defect) == 0 and np.ndim(comply) == 0 and defect == comply:
+        return defect
+    return np.where(act, defect, comply)
 
 
 def _prefers_defect(weight: float, defect, comply) -> np.ndarray:
@@ -158,45 +184,55 @@ def _prefers_defect(weight: float, defect, comply) -> np.ndarray:
     return utility_defect > utility_comply + TIE * scale
 
 
-def _evaluate_policy(model: _Model, policy: np.ndarray) -> _Values:
-    """Values of a deterministic per-(phase, level, episode) policy, all episodes at once."""
+def _evaluate_policy(
+    model: _Model, policy: np.ndarray, actions, parts: tuple[str, ...] = ("mesa", "base")
+) -> _Values:
+    """Values of a deterministic per-(phase, level, episode) policy, all episodes at once.
+
+    ``parts`` says which values to compute (the base values are not needed to
+    choose when the only self is the original agent, whose objective is the
+    mesa objective).
+    """
     values = _Values(model)
     # Later levels first, and deployment before training: each state's moves
     # then lead only to states already solved, or back to itself.
     for level in reversed(range(len(model.levels))):
         for phase in (DEPLOY, TRAIN):
-            act = policy[phase, level].astype(bool)
-            parts = [model.outcomes(phase, level, choice) for choice in (False, True)]
-            gains = [np.where(act, parts[1][0][k], parts[0][0][k]) for k in (0, 1)]
-            stay_mesa, stay_base = np.zeros(model.n), np.zeros(model.n)
-            mesa_in, base_in = gains[0].copy(), gains[1].copy()
-            for choice, (_, moves) in zip((False, True), parts, strict=True):
-                chosen = act if choice else ~act
-                for target, p, goes_on in moves:
-                    p = np.where(chosen, p, 0.0)
-                    if target == (phase, level):
-                        stay_base += p
-                        if goes_on:
-                            stay_mesa += p
-                        continue
-                    next_mesa, next_base = values.of(target)
-                    if goes_on:
-                        mesa_in += model.rho * p * next_mesa
-                    base_in += model.rho * p * next_base
-            for out, stay, inflow in (
-                (values.mesa, stay_mesa, mesa_in),
-                (values.base, stay_base, base_in),
-            ):
-                out[phase, level] = affine_scan((model.rho * stay)[::-1], inflow[::-1], 0.0)[::-1]
+            act = policy[phase, level]
+            comply, defect = actions[phase, level]
+            mesa_in = np.zeros(model.n) + _select(act, defect.mesa, comply.mesa)
+            base_in = np.zeros(model.n) + _select(act, defect.base, comply.base)
+            stay = ((0.0, 0.0), (0.0, 0.0))
+            for target in comply.moves.keys() | defect.moves.keys():
+                p_all, p_on = (
+                    _select(act, defect.moves.get(target, (0.0, 0.0))[k],
+                            comply.moves.get(target, (0.0, 0.0))[k])
+                    for k in (0, 1)
+                )
+                if target == (phase, level):
+                    stay = (p_all, p_on)
+                    continue
+                next_mesa, next_base = values.of(target)
+                mesa_in += (model.rho * p_on) * next_mesa
+                base_in += (model.rho * p_all) * next_base
+            for name, factor, inflow in (("mesa", stay[1], mesa_in), ("base", stay[0], base_in)):
+                if name not in parts:
+                    continue
+                out = getattr(values, name)
+                alpha = model.rho * factor
+                alpha = alpha[::-1] if np.ndim(alpha) else alpha
+                out[phase, level] = affine_scan(alpha, inflow[::-1], 0.0)[::-1]
     return values
 
 
-def _improve(model: _Model, values: _Values) -> np.ndarray:
+def _improve(model: _Model, values: _Values, actions) -> np.ndarray:
     policy = np.zeros((2, len(model.levels), model.n), dtype=bool)
     for level, weight in enumerate(model.levels.weight):
         for phase in (TRAIN, DEPLOY):
-            comply = _q_values(model, values, phase, level, False)
-            defect = _q_values(model, values, phase, level, True)
+            with_base = weight < 1.0
+            comply, defect = (
+                _q_values(model, values, a, with_base) for a in actions[phase, level]
+            )
             policy[phase, level] = _prefers_defect(float(weight), defect, comply)
     return policy
 
@@ -211,16 +247,25 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs, max_rounds: 
     drawn from the schedule, level 0).
     """
     model = _Model.build(schedule, update, payoffs)
+    actions = {
+        (phase, level): (model.outcomes(phase, level, False), model.outcomes(phase, level, True))
+        for phase in (TRAIN, DEPLOY)
+        for level in range(len(model.levels))
+    }
     # Start from the treacherous turn: comply in training, defect in deployment.
     policy = np.zeros((2, len(model.levels), model.n), dtype=bool)
     policy[DEPLOY] = True
     rounds = 0
     method = "policy iteration"
+    # Only modified selves (weight < 1) weigh base values in their choices.
+    parts = ("mesa", "base") if len(model.levels) > 1 else ("mesa",)
     while True:
-        values = _evaluate_policy(model, policy)
-        improved = _improve(model, values)
+        values = _evaluate_policy(model, policy, actions, parts)
+        improved = _improve(model, values, actions)
         rounds += 1
         if np.array_equal(improved, policy):
+            if "base" not in parts:
+                values = _evaluate_policy(model, policy, actions)
             break
         policy = improved
         if rounds >= max_rounds:
@@ -238,25 +283,26 @@ def backward_loop(model: _Model) -> tuple[np.ndarray, _Values]:
     """Plain backward induction, one episode at a time (exact; the reference)."""
     values = _Values(model)
     policy = np.zeros((2, len(model.levels), model.n), dtype=bool)
-    outcomes = {
-        (phase, level, choice): model.outcomes(phase, level, choice)
+    actions = {
+        (phase, level): (model.outcomes(phase, level, False), model.outcomes(phase, level, True))
         for phase in (TRAIN, DEPLOY)
         for level in range(len(model.levels))
-        for choice in (False, True)
     }
+
+    def at(x, t: int) -> float:
+        return float(x[t]) if np.ndim(x) else float(x)
+
     for t in reversed(range(model.n)):
         for level in reversed(range(len(model.levels))):
             weight = float(model.levels.weight[level])
             for phase in (DEPLOY, TRAIN):
                 q = []
-                for choice in (False, True):
-                    (mesa_gain, base_gain), moves = outcomes[phase, level, choice]
-                    mesa, base = float(mesa_gain[t]), float(base_gain[t])
-                    for target, p, goes_on in moves:
+                for action in actions[phase, level]:
+                    mesa, base = at(action.mesa, t), at(action.base, t)
+                    for target, (p_all, p_on) in action.moves.items():
                         next_mesa, next_base = values.of(target)
-                        if goes_on:
-                            mesa += model.rho * float(p[t]) * float(next_mesa[t])
-                        base += model.rho * float(p[t]) * float(next_base[t])
+                        mesa += model.rho * at(p_on, t) * at(next_mesa, t)
+                        base += model.rho * at(p_all, t) * at(next_base, t)
                     q.append((np.array([mesa]), np.array([base])))
                 act = bool(_prefers_defect(weight, q[1], q[0])[0])
                 policy[phase, level, t] = act
