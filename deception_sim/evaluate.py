@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._scan import affine_scan
+from .controller import evaluate_controller
 from .payoffs import Payoffs
 from .schedule import Schedule
 from .strategies import Strategy
@@ -91,6 +92,8 @@ class Result:
         ``p_first_defection`` and ``p_reach`` (the run reaches the episode);
         with ``utility="any"`` also ``p_first_success``.
         """
+        if "curves" in self._parts:  # a policy with memory, evaluated on its tree
+            return self._parts["curves"]
         return _curves(self._parts, self.schedule, self.update, self.payoffs)
 
     def summary(self) -> dict[str, float | str]:
@@ -117,7 +120,10 @@ def evaluate(
 ) -> Result:
     """Exact expected payoffs of ``policy`` on ``schedule`` under ``update``.
 
-    Linear in the horizon and vectorized over it; exact to rounding.
+    Linear in the horizon and vectorized over it; exact to rounding. A policy
+    with memory (one that provides a :class:`~deception_sim.controller.Controller`,
+    such as the clock agent's optimum) is evaluated exactly on its tree of
+    observation histories instead, which is for small horizons.
 
     Examples
     --------
@@ -133,8 +139,13 @@ def evaluate(
     update = HardUpdate() if update is None else update
     payoffs = Payoffs() if payoffs is None else payoffs
     _check_types(policy=policy, schedule=schedule, update=update, payoffs=payoffs)
-    table = np.asarray(policy.decision_table(schedule), dtype=float)
-    parts = _forward(table, schedule, update, payoffs)
+    tree = policy.controller(schedule, update, payoffs)
+    if tree is not None:
+        curves = evaluate_controller(tree, schedule, update, payoffs)
+        parts = _from_curves(curves, schedule, update, payoffs)
+    else:
+        table = np.asarray(policy.decision_table(schedule), dtype=float)
+        parts = _forward(table, schedule, update, payoffs)
     return Result(policy=policy, schedule=schedule, update=update, payoffs=payoffs, **parts)
 
 
@@ -433,6 +444,48 @@ def _totals(
         "p_defect": min(1.0, p_defect),
         "expected_first_defection": float(expected_first),
         "_parts": parts,
+    }
+
+
+def _from_curves(
+    curves: dict[str, np.ndarray], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
+) -> dict[str, object]:
+    """Totals from per-episode curves (conditional on reaching each episode)."""
+    n = schedule.horizon
+    reach = schedule.reach()
+    weight = reach * payoffs.discount ** np.arange(n)
+    gains = curves["mesa_gain"] if payoffs.utility == "count" else curves["p_first_success"]
+    ends = reach * (1.0 - schedule.continue_prob)
+    if n:
+        ends[-1] = reach[-1]
+    first = curves["p_first_defection"]
+    p_defect = float(reach @ first)
+    frame = {
+        "p_train": curves["p_train"],
+        "p_overseen": curves["p_overseen"],
+        "p_live": curves["p_live"],
+        "p_defect": curves["p_defect"],
+        "p_update": curves["p_update"],
+        "p_intact": curves["p_intact"],
+        "mesa_gain": curves["mesa_gain"],
+        "base_gain": 1.0 - curves["p_defect"],
+        "harm": curves["harm"],
+        "p_first_defection": first,
+        "p_reach": reach,
+    }
+    if payoffs.utility == "any":
+        frame["p_first_success"] = curves["p_first_success"]
+    return {
+        "mesa": float(weight @ gains),
+        "base": float(weight @ (1.0 - curves["p_defect"])),
+        "harm": float(reach @ curves["harm"]),
+        "p_intact": min(1.0, max(0.0, float(ends @ curves["p_intact"]))) if n else 1.0,
+        "expected_updates": float(reach @ curves["p_update"]),
+        "p_defect": min(1.0, p_defect),
+        "expected_first_defection": (
+            float((reach * schedule.episodes()) @ first) / p_defect if p_defect > 0 else math.nan
+        ),
+        "_parts": {"curves": pd.DataFrame(frame, index=pd.RangeIndex(1, n + 1, name="episode"))},
     }
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from . import _validate
+from .controller import DRIFTED, UNCHANGED, UPDATED, Controller
 from .evaluate import Result, _check_types
 from .payoffs import Payoffs
 from .schedule import Schedule
@@ -236,14 +237,18 @@ def simulate(
         raise ValueError(f"curves must be True or False, got {curves!r}")
     _check_types(policy=policy, schedule=schedule, update=update, payoffs=payoffs)
     rng, seed = _generator(seed)
-    table = np.asarray(policy.decision_table(schedule), dtype=float)
-    simulator = _Simulator(table, schedule, update, payoffs)
     totals = {name: _Moments() for name in SCALARS}
     tally = _Tally(schedule.horizon) if curves else None
+    tree = policy.controller(schedule, update, payoffs)
+    if tree is None:
+        table = np.asarray(policy.decision_table(schedule), dtype=float)
+        play = _Simulator(table, schedule, update, payoffs).batch
+    else:
+        play = _TreeSimulator(tree, schedule, update, payoffs).batch
     done = 0
     while done < runs:
         size = min(BATCH_SIZE, runs - done)
-        simulator.batch(size, rng, totals, tally)
+        play(size, rng, totals, tally)
         done += size
     estimates: dict[str, Any] = {}
     for name in SCALARS:
@@ -713,6 +718,82 @@ class _Simulator:
         defected = first > 0
         totals["p_defect"].add(defected)
         totals["expected_first_defection"].add(first[defected])
+
+
+class _TreeSimulator:
+    """Runs of a policy with memory: each run follows its own path down the controller.
+
+    Plainer than :class:`_Simulator` (the tree's node is one more per-run
+    array, read every episode); the same per-run results and curves.
+    """
+
+    def __init__(
+        self, tree: Controller, schedule: Schedule, update: UpdateRule, payoffs: Payoffs
+    ) -> None:
+        self.tree, self.schedule, self.update, self.payoffs = tree, schedule, update, payoffs
+
+    def batch(
+        self,
+        size: int,
+        rng: np.random.Generator,
+        totals: dict[str, _Moments],
+        tally: _Tally | None,
+    ) -> None:
+        schedule, update, pay, tree = self.schedule, self.update, self.payoffs, self.tree
+        n = schedule.horizon
+        q = schedule.cue_accuracy
+        honeypot = schedule.honeypots()
+        boundary = rng.choice(n + 1, size=size, p=schedule.train_pmf / schedule.train_pmf.sum())
+        length = np.full(size, n)
+        if schedule.continue_prob < 1.0:
+            length = np.minimum(rng.geometric(1.0 - schedule.continue_prob, size), n)
+        node = np.zeros(size, dtype=np.int64)  # -1: complies for ever
+        mesa, base = np.zeros(size), np.zeros(size)
+        harm = np.zeros(size, dtype=np.int64)
+        updates = np.zeros(size, dtype=np.int64)
+        first = np.zeros(size, dtype=np.int64)
+        intact = np.ones(size, dtype=bool)
+        succeeded = np.zeros(size, dtype=bool)
+        for t in range(n):
+            weight = pay.discount**t
+            playing = length > t
+            train = boundary > t
+            u = rng.random((5, size))
+            cue = np.where(train, u[0] >= q, u[0] < q).astype(np.int64)  # 0: "train" cue
+            live = playing & (node >= 0)
+            p_defect = np.where(live, tree.action[np.maximum(node, 0), cue], 0.0)
+            defect = u[1] < p_defect
+            overseen = train | (u[2] < honeypot[t])
+            caught = defect & overseen
+            success = defect & ~overseen & (u[3] < pay.success)
+            if pay.utility == "count":
+                mesa += weight * (pay.v_overseen * caught + pay.v_deploy * success)
+            else:
+                mesa += weight * (success & ~succeeded)
+            succeeded |= success
+            base += weight * (playing & ~defect)
+            harm += success
+            first = np.where(defect & (first == 0), t + 1, first)
+            updated = caught & (u[4] < update.detect)
+            drifted = playing & ~defect & overseen & (update.drift > 0)
+            updates += updated
+            intact &= ~(updated | drifted)
+            outcome = np.where(updated, UPDATED, np.where(drifted, DRIFTED, UNCHANGED))
+            following = tree.child[np.maximum(node, 0), cue, defect.astype(np.int64), outcome]
+            node = np.where(live, following, node)
+            if tally is not None:
+                tally.reached[t] += int(playing.sum())
+                tally.defects[t] += int(defect.sum())
+                tally.intact[t] += int((intact & playing).sum())
+                tally.overseen_defects[t] += int(caught.sum())
+                tally.successes[t] += int(success.sum())
+        totals["mesa"].add(mesa)
+        totals["base"].add(base)
+        totals["harm"].add(harm)
+        totals["p_intact"].add(intact)
+        totals["expected_updates"].add(updates)
+        totals["p_defect"].add(first > 0)
+        totals["expected_first_defection"].add(first[first > 0])
 
 
 def _liveness(

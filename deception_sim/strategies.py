@@ -58,6 +58,16 @@ class Strategy:
         """What the strategy uses and does (see the module documentation)."""
         raise NotImplementedError
 
+    def controller(self, schedule: Schedule, update, payoffs):
+        """A :class:`~deception_sim.controller.Controller` if the strategy has a memory.
+
+        Strategies whose choice depends on their history (not only on the
+        episode, the cue and their objective level) return their tree of
+        observation histories; evaluation and simulation then follow it. The
+        built-in strategies have no memory and return ``None``.
+        """
+        return None
+
     @property
     def name(self) -> str:
         """The label used in tables: the strategy's ``repr``."""

@@ -134,3 +134,51 @@ def best_table(schedule, update, payoffs) -> float:
         table = np.array(bits, dtype=float).reshape(n, 2)
         best = max(best, evaluate(_Table(table), schedule, update, payoffs).mesa)
     return float(best)
+
+
+def all_controllers(horizon: int, outcomes_after: dict[int, tuple[int, ...]]):
+    """Every deterministic controller of a short horizon (the tree of its observations).
+
+    ``outcomes_after[choice]`` lists the outcomes the agent can observe after
+    that choice (e.g. ``{0: (UNCHANGED,), 1: (UNCHANGED, UPDATED)}``); a child is
+    created for each, at the same level for UNCHANGED and level ``-1`` (complies
+    for ever) otherwise, which is the hard-update tree.
+    """
+    from deception_sim.controller import OUTCOMES, UNCHANGED, Controller
+
+    def trees(depth: int):
+        # Yields (actions per cue, {(cue, choice, outcome): subtree}) lists.
+        if depth == horizon:
+            yield None
+            return
+        for actions in itertools.product((0, 1), repeat=2):
+            slots = [
+                (cue, actions[cue], outcome)
+                for cue in (0, 1)
+                for outcome in outcomes_after[actions[cue]]
+                if outcome == UNCHANGED
+            ]
+            for subtrees in itertools.product(*(list(trees(depth + 1)) for _ in slots)):
+                yield (actions, dict(zip(slots, subtrees, strict=True)))
+
+    for root in trees(0):
+        depth, action, links = [], [], []
+        queue = [(root, 0)]
+        while queue:
+            spec, t = queue.pop(0)
+            index = len(depth)
+            depth.append(t)
+            action.append(spec[0])
+            for key, sub in spec[1].items():
+                if sub is not None:
+                    links.append((index, key, len(depth) + len(queue)))
+                    queue.append((sub, t + 1))
+        child = np.full((len(depth), 2, 2, OUTCOMES), -1, dtype=np.int64)
+        for index, (cue, choice, outcome), target in links:
+            child[index, cue, choice, outcome] = target
+        yield Controller(
+            depth=np.array(depth),
+            level=np.zeros(len(depth), dtype=np.int64),
+            action=np.array(action, dtype=float),
+            child=child,
+        )

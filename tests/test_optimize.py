@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from oracle_optimal import best_plan, best_table, known_phase_optimum
+from oracle_optimal import all_controllers, best_plan, best_table, known_phase_optimum
 
 from deception_sim import (
     Aligned,
@@ -23,8 +23,12 @@ from deception_sim import (
     Threshold,
     UpdateRule,
     evaluate,
+    objective_levels,
 )
+from deception_sim.controller import UNCHANGED, UPDATED, evaluate_controller
+from deception_sim.evaluate import _from_curves
 from deception_sim.optimize import Optimal, optimize
+from deception_sim.optimize import clock as clock_module
 from deception_sim.optimize import known_phase as known_phase_module
 from deception_sim.simulate import simulate
 from deception_sim.testing import payoffs, schedules, update_rules
@@ -86,6 +90,66 @@ def test_clock_without_a_cue_is_the_best_plan(schedule, pay) -> None:
     assert evaluate(solution.policy, schedule, HardUpdate(), pay).mesa == pytest.approx(
         solution.value, abs=1e-9
     )
+
+
+@settings(max_examples=15)
+@given(schedules(max_horizon=2), HARD_RULES, payoffs(), st.sampled_from([0.6, 0.8, 0.95]))
+def test_clock_with_a_noisy_cue_is_the_best_of_all_histories(schedule, update, pay, cue) -> None:
+    # Every deterministic policy of a two-episode agent that remembers its cues and
+    # whether it was modified: the tree solver must find the best.
+    schedule = dataclasses.replace(schedule, cue_accuracy=cue)
+    outcomes = {0: (UNCHANGED,), 1: (UNCHANGED, UPDATED)}
+    best = max(
+        evaluate_controller_totals(tree, schedule, update, pay)
+        for tree in all_controllers(schedule.horizon, outcomes)
+    )
+    solution = optimize(schedule, update, pay, "clock")
+    assert solution.value == pytest.approx(best, abs=1e-9)
+    assert evaluate(solution.policy, schedule, update, pay).mesa == pytest.approx(
+        solution.value, abs=1e-9
+    )
+
+
+def evaluate_controller_totals(tree, schedule, update, pay) -> float:
+    curves = evaluate_controller(tree, schedule, update, pay)
+    return _from_curves(curves, schedule, update, pay)["mesa"]
+
+
+@given(observable(max_horizon=4), update_rules(), payoffs())
+def test_the_history_tree_with_a_perfect_cue_is_the_known_phase_solution(schedule, update, pay):
+    # Memory is worth nothing when the phase is seen (the phase process is Markov), so the
+    # tree over all histories and backward induction over (episode, phase, level) agree.
+    # (With an "any" goal and modified selves they need not: a self cannot see whether
+    # the goal was met, and the tree weighs that by its probability; see the docs.)
+    assume(pay.utility == "count" or len(objective_levels(update, pay.indifference)) == 1)
+    tree = clock_module._tree(schedule, update, pay)
+    assert tree[1] == pytest.approx(optimize(schedule, update, pay).value, abs=1e-9)
+
+
+@given(schedules(max_horizon=5), payoffs())
+def test_the_history_tree_without_a_cue_is_the_probe_solution(schedule, pay) -> None:
+    schedule = dataclasses.replace(schedule, cue_accuracy=0.5)
+    tree = clock_module._tree(schedule, HardUpdate(), pay)
+    assert tree[1] == pytest.approx(optimize(schedule, HardUpdate(), pay, "clock").value, abs=1e-9)
+
+
+def test_the_clock_optimum_with_a_noisy_cue_reads_past_cues() -> None:
+    # Training lasts 0 or 3 episodes of 5; the cue is right 80% of the time. Three
+    # "deploy" cues in a row say more than one: the agent that remembers them gets 3.18,
+    # the best that reads only the clock and the current cue 3.
+    schedule = Schedule.random_boundary(5, [0.5, 0, 0, 0.5, 0, 0], cue_accuracy=0.8)
+    solution = optimize(schedule, information="clock")
+    assert solution.method.startswith("exact backward induction over the tree")
+    assert solution.policy.metadata["memory"]
+    with pytest.raises(ValueError, match="history"):
+        solution.policy.decision_table(schedule)
+    exact = evaluate(solution.policy, schedule)
+    assert exact.mesa == pytest.approx(solution.value, abs=1e-12)
+    mc = simulate(solution.policy, schedule, runs=50_000, seed=5)
+    assert abs(mc.mesa - exact.mesa) < 5 * mc.mesa_se
+    # It does better than any policy that reads only the current cue and the clock.
+    assert best_table(schedule, HardUpdate(), Payoffs()) == pytest.approx(3.0, abs=1e-12)
+    assert solution.value == pytest.approx(3.18, abs=1e-12)
 
 
 def test_probing_by_hand() -> None:
@@ -172,7 +236,7 @@ def test_claim_better_detection_never_helps_the_agent(schedule, detect, more, pa
 
 
 @settings(max_examples=30)
-@given(schedules(max_horizon=5), payoffs(), st.sampled_from([0.5, 1.0]))
+@given(schedules(max_horizon=5), payoffs(), st.sampled_from([0.5, 0.7, 1.0]))
 def test_claim_clock_beats_memoryless_and_known_phase_beats_clock(schedule, pay, cue) -> None:
     schedule = dataclasses.replace(schedule, cue_accuracy=cue)
     clock = optimize(schedule, HardUpdate(), pay, "clock").value
@@ -225,8 +289,8 @@ def test_optimal_is_a_strategy_for_its_own_model_only() -> None:
     [
         ((MAZE, None, None, "psychic"), "information"),
         ((Schedule.fixed(2, 3, cue_accuracy=0.8), None, None, "known_phase"), "cue_accuracy"),
-        ((Schedule.fixed(2, 3, cue_accuracy=0.8), None, None, "clock"), "cue_accuracy"),
-        ((Schedule.fixed(2, 3, observable=False), UpdateRule(rate=0.5), None, "clock"), "clock"),
+        ((Schedule.fixed(5, 5, cue_accuracy=0.8), None, None, "clock"), "cue_accuracy"),
+        ((Schedule.fixed(5, 5, observable=False), UpdateRule(rate=0.5), None, "clock"), "clock"),
         (("maze", None, None, "clock"), "schedule"),
     ],
 )

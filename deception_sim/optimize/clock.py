@@ -13,39 +13,55 @@ whether it was modified) but sees only the schedule's cue.
   stopping problem over the time ``k`` of the first defection (the *probe*),
   solved exactly for all ``k`` at once; ties go to waiting.
 
-Other cases (a noisy cue, imperfect detection or partial updates with no cue)
-need the posterior over the phase as a continuous state; they are not solved
-here yet and :func:`solve` says so.
+* Otherwise (a noisy cue, imperfect detection, partial updates, drift) the
+  posterior over the phase is a continuous state. For horizons up to
+  ``MAX_TREE_HORIZON`` the problem is solved exactly by backward induction
+  over the tree of everything the agent can observe (cues, and whether its
+  objective changed), with every modified self choosing for its own
+  objective; the policy is a :class:`~deception_sim.controller.Controller`.
+  Longer horizons in these cases are refused with an explanation: there is
+  no exact finite statistic to solve over.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import numpy as np
 
+from ..controller import DRIFTED, OUTCOMES, UNCHANGED, UPDATED, Controller
 from ..payoffs import Payoffs
 from ..schedule import Schedule
-from ..update import UpdateRule
+from ..update import UpdateRule, objective_levels
 from . import known_phase
 from .known_phase import DEPLOY, TIE
+
+MAX_TREE_HORIZON = 7
+"""Longest horizon solved on the full tree of observations (it grows like 8 ** N)."""
 
 
 def supported(schedule: Schedule, update: UpdateRule) -> str | None:
     """Why the clock setting cannot be solved exactly for this model (``None`` if it can)."""
-    if schedule.cue_accuracy == 1.0:
+    if schedule.cue_accuracy == 1.0 or (schedule.cue_accuracy == 0.5 and update.is_hard):
         return None
-    if schedule.cue_accuracy == 0.5 and update.is_hard:
+    if schedule.horizon <= MAX_TREE_HORIZON:
         return None
     return (
-        "information='clock' is solved exactly for a perfect cue (cue_accuracy=1) or for no "
-        "cue (cue_accuracy=0.5) with the hard update; got cue_accuracy="
-        f"{schedule.cue_accuracy!r} and {update!r}"
+        "information='clock' is solved exactly at any horizon for a perfect cue "
+        "(cue_accuracy=1) or for no cue (cue_accuracy=0.5) with the hard update; otherwise "
+        f"the belief about the phase is a continuous state and the exact solution is limited "
+        f"to horizons up to {MAX_TREE_HORIZON}; got cue_accuracy={schedule.cue_accuracy!r}, "
+        f"{update!r} and a horizon of {schedule.horizon}"
     )
 
 
 def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
-    """``(table, mesa, base, diagnostics)``; ``table`` is ``(levels, N, 2)`` over cue columns."""
+    """``(table or controller, mesa, base, diagnostics)``.
+
+    A perfect cue and the no-cue hard update give a ``(levels, N, 2)`` decision
+    table; the general case gives a :class:`Controller`.
+    """
     reason = supported(schedule, update)
     if reason is not None:
         raise ValueError(reason)
@@ -54,7 +70,9 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
         table = np.moveaxis(policy, 0, -1).astype(float)  # [level, t, cue = phase seen]
         diagnostics = dict(diagnostics, method="known-phase backward induction (perfect cue)")
         return table, mesa, base, diagnostics
-    return _probe(schedule, update, payoffs)
+    if schedule.cue_accuracy == 0.5 and update.is_hard:
+        return _probe(schedule, update, payoffs)
+    return _tree(schedule, update, payoffs)
 
 
 def _probe(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
@@ -106,3 +124,138 @@ def _probe(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
         "probe_values": probe_mesa,
     }
     return table, mesa, base, diagnostics
+
+
+def _tree(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
+    """Exact backward induction over every observation history (small horizons)."""
+    n = schedule.horizon
+    levels = objective_levels(update, payoffs.indifference)
+    pmf = schedule.train_pmf.tolist()
+    survival = schedule.survival().tolist()
+    honeypot = schedule.honeypots().tolist()
+    q = schedule.cue_accuracy
+    rho = payoffs.discount * schedule.continue_prob
+    weights = [rho**t for t in range(n + 1)]
+    comply_after = [sum(weights[t:n]) for t in range(n + 1)]  # base of complying from t on
+    count = payoffs.utility == "count"
+    success, detect = payoffs.success, update.detect
+    v_ov, v_dep = payoffs.v_overseen, payoffs.v_deploy
+    drifts = update.drift > 0
+    nodes_made = 0
+
+    def solve_node(t: int, level: int, mass: tuple[float, float, float, float]):
+        """Values (mesa, base) and the chosen subtree from a history with these masses.
+
+        ``mass`` is the joint probability of the history with (train, no success),
+        (train, success), (deploy, no success), (deploy, success).
+        """
+        nonlocal nodes_made
+        nodes_made += 1
+        if t == n:
+            return 0.0, 0.0, None
+        w = float(levels.weight[level])
+        after = {UPDATED: int(levels.after_update[level]), DRIFTED: int(levels.after_drift[level])}
+        after[UNCHANGED] = level
+        hazard = pmf[t + 1] / survival[t] if survival[t] > 0 else 0.0
+        h = honeypot[t]
+        best_mesa = best_base = 0.0
+        actions = [0.0, 0.0]
+        children: dict[tuple[int, int, int], object] = {}
+        for cue in (0, 1):
+            seen_train = q if cue == 0 else 1.0 - q  # P(cue | train)
+            seen_deploy = 1.0 - seen_train  # P(cue | deploy)
+            tr0, tr1 = mass[0] * seen_train, mass[1] * seen_train
+            de0, de1 = mass[2] * seen_deploy, mass[3] * seen_deploy
+            if tr0 + tr1 + de0 + de1 <= 0.0:
+                continue
+            options = []
+            for choice in (0, 1):
+                if choice:
+                    free0, free1 = de0 * (1 - h), de1 * (1 - h)
+                    watched = (tr0, tr1, de0 * h, de1 * h)
+                    if count:
+                        gain_mesa = v_ov * sum(watched) + success * v_dep * (free0 + free1)
+                    else:
+                        gain_mesa = success * free0
+                    gain_base = 0.0
+                    outcomes = {
+                        UPDATED: tuple(x * detect for x in watched),
+                        UNCHANGED: (
+                            watched[0] * (1 - detect),
+                            watched[1] * (1 - detect),
+                            watched[2] * (1 - detect) + free0 * (1 - success),
+                            watched[3] * (1 - detect) + free1 + free0 * success,
+                        ),
+                    }
+                else:
+                    gain_mesa, gain_base = 0.0, tr0 + tr1 + de0 + de1
+                    if drifts:
+                        outcomes = {
+                            DRIFTED: (tr0, tr1, de0 * h, de1 * h),
+                            UNCHANGED: (0.0, 0.0, de0 * (1 - h), de1 * (1 - h)),
+                        }
+                    else:
+                        outcomes = {UNCHANGED: (tr0, tr1, de0, de1)}
+                mesa_value = weights[t] * gain_mesa
+                base_value = weights[t] * gain_base
+                subtrees = {}
+                for outcome, (a, b, c, d) in outcomes.items():
+                    if a + b + c + d <= 0.0:
+                        continue
+                    # The phase moves after the episode.
+                    moved = (a * (1 - hazard), b * (1 - hazard), c + a * hazard, d + b * hazard)
+                    target = after[outcome]
+                    if target < 0:  # no longer prefers A: complies for ever
+                        base_value += sum(moved) * comply_after[t + 1]
+                        continue
+                    m, b_, sub = solve_node(t + 1, target, moved)
+                    mesa_value += m
+                    base_value += b_
+                    subtrees[outcome] = (target, sub)
+                options.append((mesa_value, base_value, subtrees))
+            own = [w * m + (1 - w) * b for m, b, _ in options]
+            choice = int(own[1] > own[0] + TIE * max(1.0, abs(own[0])))
+            mesa_value, base_value, subtrees = options[choice]
+            actions[cue] = float(choice)
+            best_mesa += mesa_value
+            best_base += base_value
+            for outcome, child in subtrees.items():
+                children[cue, choice, outcome] = child
+        return best_mesa, best_base, (level, actions, children)
+
+    start = (1.0 - pmf[0], 0.0, pmf[0], 0.0)
+    mesa, base, root = solve_node(0, 0, start)
+    controller = _flatten(root, n)
+    diagnostics = {
+        "method": "exact backward induction over the tree of observation histories",
+        "histories": nodes_made,
+        "nodes": controller.nodes,
+    }
+    return controller, mesa, base, diagnostics
+
+
+def _flatten(root, n: int) -> Controller:
+    """The chosen subtree as :class:`Controller` arrays (node 0 the start)."""
+    depth, level, action, links = [], [], [], []
+    queue = collections.deque([(root, 0)])
+    while queue:
+        spec, t = queue.popleft()
+        index = len(depth)
+        node_level, actions, children = spec if spec is not None else (0, [0.0, 0.0], {})
+        depth.append(t)
+        level.append(node_level)
+        action.append(actions)
+        for (cue, choice, outcome), (_, child_spec) in children.items():
+            if child_spec is None:  # past the horizon
+                continue
+            links.append((index, cue, choice, outcome, len(depth) + len(queue)))
+            queue.append((child_spec, t + 1))
+    child = np.full((len(depth), 2, 2, OUTCOMES), -1, dtype=np.int64)
+    for index, cue, choice, outcome, target in links:
+        child[index, cue, choice, outcome] = target
+    return Controller(
+        depth=np.array(depth, dtype=np.int64),
+        level=np.array(level, dtype=np.int64),
+        action=np.array(action, dtype=float).reshape(len(depth), 2),
+        child=child,
+    )

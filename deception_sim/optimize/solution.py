@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
+from ..controller import Controller
 from ..evaluate import _check_types
 from ..payoffs import Payoffs
 from ..schedule import Schedule
@@ -57,15 +58,46 @@ class Optimal(Strategy):
 
     # -- the strategy interface
     def decision_table(self, schedule: Schedule) -> np.ndarray:
-        if schedule != self.schedule:
+        self._check_model(schedule)
+        if "controller" in self._solved:
             raise ValueError(
-                f"schedule {schedule!r} is not the one this Optimal strategy was solved for "
-                f"({self.schedule!r}); solve again with optimize()"
+                "this optimal clock policy depends on the agent's whole history of cues, so it "
+                "has no per-episode decision table; evaluate() and simulate() follow its "
+                "controller (policy.controller(schedule, update, payoffs))"
             )
         return self._solved["table"]
 
+    def controller(self, schedule: Schedule, update=None, payoffs=None):
+        """The tree of observation histories, for a clock policy that needs one, else None."""
+        if "controller" not in self._solved:
+            return None
+        self._check_model(schedule, update, payoffs)
+        return self._solved["controller"]
+
+    def _check_model(self, schedule: Schedule, update=None, payoffs=None) -> None:
+        for name, given, solved in (
+            ("schedule", schedule, self.schedule),
+            ("update", update, self.update),
+            ("payoffs", payoffs, self.payoffs),
+        ):
+            if given is not None and given != solved:
+                raise ValueError(
+                    f"{name} {given!r} is not the one this Optimal strategy was solved for "
+                    f"({solved!r}); solve again with optimize()"
+                )
+
     @property
     def metadata(self) -> dict[str, bool]:
+        if "controller" in self._solved:
+            actions = self._solved["controller"].action
+            return _metadata(
+                cue=True,
+                clock=True,
+                memory=True,
+                schedule=True,
+                stochastic=bool(((actions > 0) & (actions < 1)).any()),
+                solver=True,
+            )
         table = self._solved["table"]
         rows_differ = bool((table != table[:, :1]).any()) if table.size else False
         columns_differ = bool((table[..., 0] != table[..., 1]).any()) if table.size else False
@@ -90,8 +122,8 @@ class Optimal(Strategy):
         otherwise.
         """
         train = self.schedule.fixed_train
-        table = self._solved["table"]
-        if train is None or self.metadata["stochastic"]:
+        table = self._solved.get("table")
+        if train is None or table is None or self.metadata["stochastic"]:
             return None
         q = self.schedule.cue_accuracy
         if q not in (0.5, 1.0):
@@ -114,6 +146,9 @@ class Optimal(Strategy):
         plan = self.plan()
         if plan is not None:
             return plan
+        if "controller" in self._solved:
+            tree = self._solved["controller"]
+            return f"a tree of {tree.nodes} observation histories (it reads past cues)"
         table = self._solved["table"]
         if self.schedule.cue_accuracy == 0.5 or not self.metadata["cue"]:
             return "".join("A" if a else "B" for a in table[0, :, 0])
@@ -147,9 +182,10 @@ def _solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs, information
         )
         return {"table": table, "value": mesa, "base": base, "method": method, **diagnostics}
     if information == "clock":
-        table, mesa, base, diagnostics = clock.solve(schedule, update, payoffs)
+        policy, mesa, base, diagnostics = clock.solve(schedule, update, payoffs)
+        key = "controller" if isinstance(policy, Controller) else "table"
         method = diagnostics.pop("method")
-        return {"table": table, "value": mesa, "base": base, "method": method, **diagnostics}
+        return {key: policy, "value": mesa, "base": base, "method": method, **diagnostics}
     found = memoryless.solve(schedule, update, payoffs)
     policy = Memoryless({"train": found["p"][0], "deploy": found["p"][1]})
     table = np.asarray(policy.decision_table(schedule), dtype=float)
@@ -219,6 +255,6 @@ def optimize(
     value = float(solved.pop("value"))
     base = float(solved.pop("base"))
     method = str(solved.pop("method"))
-    solved.pop("table")
-    solved.pop("memoryless", None)
+    for key in ("table", "controller", "memoryless"):
+        solved.pop(key, None)
     return Solution(policy=policy, value=value, base=base, method=method, diagnostics=solved)
