@@ -173,11 +173,9 @@ def defect_probabilities(table: np.ndarray, schedule: Schedule) -> tuple[np.ndar
     >>> [a.tolist() for a in defect_probabilities(np.array([[0.0, 1.0], [0.0, 1.0]]), s)]
     [[0.25, 0.25], [0.75, 0.75]]
     """
+    on_train_cue, on_deploy_cue = table[..., 0], table[..., 1]
     q = schedule.cue_accuracy
-    on_train, on_deploy = table[..., 0], table[..., 1]
-    if q == 1.0:
-        return on_train, on_deploy
-    return q * on_train + (1 - q) * on_deploy, (1 - q) * on_train + q * on_deploy
+    return _mix(on_train_cue, on_deploy_cue, q), _mix(on_train_cue, on_deploy_cue, 1.0 - q)
 
 
 def _forward(
