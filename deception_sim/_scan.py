@@ -36,6 +36,22 @@ below ``1e-17 * x[t]``, under the rounding of any probability near 1)."""
 _LOG_SAFE = math.log(SAFE)
 
 
+def compact(values: np.ndarray) -> np.ndarray | float:
+    """One number if ``values`` is the same along its (only) axis, else the array itself.
+
+    Most schedules and built-in strategies are constant over a phase; keeping
+    those coefficients as numbers turns array work into scalar arithmetic.
+
+    >>> compact(np.array([0.5, 0.5])), compact(np.array([0.5, 1.0])).tolist()
+    (0.5, [0.5, 1.0])
+    """
+    if values.ndim != 1 or values.shape[0] == 0:
+        return values
+    if values.strides[0] == 0 or (values[0] == values[-1] and (values == values[0]).all()):
+        return float(values[0])
+    return values
+
+
 def affine_scan(
     alpha: np.ndarray | float, beta: np.ndarray | None, x0: float, n: int | None = None
 ) -> np.ndarray:

@@ -27,7 +27,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ._scan import affine_scan
+from ._scan import affine_scan, compact
 from .controller import evaluate_controller
 from .payoffs import Payoffs
 from .schedule import Schedule
@@ -193,8 +193,8 @@ def _forward(
     survival = schedule.survival()
     # Mixed over cues within each phase's window only, and kept as one number
     # where the table is constant there (most built-in strategies).
-    columns_train = [_compact(table[..., :last, cue]) for cue in (0, 1)]
-    columns_deploy = [_compact(table[..., first:, cue]) for cue in (0, 1)]
+    columns_train = [compact(table[..., :last, cue]) for cue in (0, 1)]
+    columns_deploy = [compact(table[..., first:, cue]) for cue in (0, 1)]
     train = _Phase(
         start=0,
         stop=last,
@@ -206,7 +206,7 @@ def _forward(
         start=first,
         stop=n,
         a=_mix(*columns_deploy, 1.0 - schedule.cue_accuracy),
-        overseen=_compact(schedule.honeypots()[first:]),
+        overseen=compact(schedule.honeypots()[first:]),
         scale=None,
     )
     model = _Model(levels, update, payoffs, schedule.train_pmf, train, deploy)
@@ -238,17 +238,6 @@ def _mix(on_train_cue, on_deploy_cue, p_train_cue: float):
     if on_train_cue is on_deploy_cue or np.array_equal(on_train_cue, on_deploy_cue):
         return on_train_cue  # a strategy that ignores the cue
     return p_train_cue * on_train_cue + (1.0 - p_train_cue) * on_deploy_cue
-
-
-def _compact(values: np.ndarray) -> np.ndarray | float:
-    """One number if ``values`` is the same over the whole time axis, else the array."""
-    if values.ndim == 1 and values.shape[0] and values.strides[0] == 0:
-        return float(values[0])
-    if values.ndim == 1 and values.shape[0] and values[0] == values[-1]:
-        first = values[0]
-        if (values == first).all():
-            return float(first)
-    return values
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._scan import affine_scan
+from .._scan import affine_scan, compact
 from ..payoffs import Payoffs
 from ..schedule import Schedule
 from ..update import ObjectiveLevels, UpdateRule, objective_levels
@@ -36,13 +36,6 @@ TIE = 1e-12
 """Relative margin by which defecting must beat complying to be chosen."""
 
 MAX_ROUNDS = 60
-
-
-def _compact(values: np.ndarray) -> np.ndarray | float:
-    """One number if the array is constant (most schedules), else the array."""
-    if values.size and (values == values[0]).all():
-        return float(values[0])
-    return values
 
 
 @dataclass(frozen=True)
@@ -83,8 +76,8 @@ class _Model:
         return cls(
             n=n,
             levels=objective_levels(update, payoffs.indifference),
-            hazard=_compact(np.minimum(hazard, 1.0)),
-            honeypot=_compact(np.asarray(schedule.honeypots(), dtype=float)),
+            hazard=compact(np.minimum(hazard, 1.0)),
+            honeypot=compact(np.asarray(schedule.honeypots(), dtype=float)),
             rho=rho,
             comply_value=comply_value,
             update=update,
