@@ -10,6 +10,23 @@ strategies) and evaluates it exactly and by Monte Carlo.
 3.0
 """
 
+from .drift import (
+    Concept,
+    LearnedEdge,
+    MixtureResult,
+    WorldModel,
+    crossover,
+    crossover_table,
+    drift_limit,
+    drift_trajectory,
+    misaligned_probability,
+    mixture_evaluate,
+    overtake_time,
+    selection_probabilities,
+    selection_regimes,
+    selection_table,
+    standard_world,
+)
 from .evaluate import Result, defect_probabilities, evaluate
 from .optimize import Optimal, Solution, optimize
 from .payoffs import Payoffs
@@ -33,10 +50,13 @@ __all__ = [
     "PHASES",
     "Aligned",
     "Bayesian",
+    "Concept",
     "Deceptive",
     "Greedy",
     "HardUpdate",
+    "LearnedEdge",
     "Memoryless",
+    "MixtureResult",
     "Optimal",
     "Payoffs",
     "Plan",
@@ -47,12 +67,24 @@ __all__ = [
     "Strategy",
     "Threshold",
     "UpdateRule",
+    "WorldModel",
+    "crossover",
+    "crossover_table",
     "defect_probabilities",
+    "drift_limit",
+    "drift_trajectory",
     "evaluate",
+    "misaligned_probability",
+    "mixture_evaluate",
     "objective_levels",
     "optimize",
+    "overtake_time",
     "parse_strategy",
+    "selection_probabilities",
+    "selection_regimes",
+    "selection_table",
     "simulate",
+    "standard_world",
 ]
 
 __version__ = "0.1.0"

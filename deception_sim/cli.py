@@ -275,6 +275,139 @@ def _load(script: Path):
     return module
 
 
+def _add_drift_command(commands: argparse._SubParsersAction) -> None:
+    """``deception-sim drift select|crossover|trajectory`` (SPEC 3.6)."""
+    drift = commands.add_parser("drift", help="objective selection and goal drift (world model)")
+    actions = drift.add_subparsers(dest="drift_command", required=True, parser_class=_Parser)
+    select = actions.add_parser("select", help="which concept training selects after n examples")
+    crossover = actions.add_parser("crossover", help="n* at which Y overtakes X, over a grid")
+    trajectory = actions.add_parser("trajectory", help="goal weight drifting along learned edges")
+    for parser in (select, trajectory):
+        world = parser.add_argument_group("world model (the standard concepts X, Y, proxies)")
+        world.add_argument("--label-noise", type=float, default=0.0, help="label noise e")
+        world.add_argument("--intended-bits", type=float, default=20.0, help="complexity of X")
+        world.add_argument("--register-bits", type=float, default=30.0, help="complexity of Y")
+        world.add_argument(
+            "--proxy", action="append", help="NAME:BITS:AGREEMENT (repeatable; default pain:5:0.8)"
+        )
+    select.add_argument(
+        "--examples", type=float, action="append", help="training examples n (repeatable)"
+    )
+    crossover.add_argument("--label-noise", type=float, action="append", help="e (repeatable)")
+    crossover.add_argument(
+        "--gap", type=float, action="append", help="complexity gap bits(Y) - bits(X) (repeatable)"
+    )
+    select.add_argument("--beta", type=float, default=1.0, help="inverse temperature")
+    crossover.add_argument("--beta", type=float, action="append", help="(repeatable)")
+    for parser in (select, crossover):
+        parser.add_argument("--fidelity", type=float, default=0.9, help="likelihood tolerance q")
+    trajectory.add_argument("--rate", type=float, default=0.01, help="flow X -> Y per step")
+    trajectory.add_argument("--back-rate", type=float, help="flow Y -> X (default: --rate)")
+    trajectory.add_argument("--learn-at", type=int, default=0, help="step X ~ Y is learned")
+    trajectory.add_argument(
+        "--edge", action="append", help="another learned flow SOURCE:TARGET:AT:RATE (repeatable)"
+    )
+    trajectory.add_argument(
+        "--goal", action="append", help="NAME or NAME=WEIGHT of the goal flag (default X)"
+    )
+    trajectory.add_argument("--steps", type=int, default=1000, help="steps to follow")
+    trajectory.add_argument(
+        "--curve", action="store_true", help="the weights every --every steps instead"
+    )
+    trajectory.add_argument("--every", type=int, help="rows of --curve (default steps/10)")
+    for parser in (select, crossover, trajectory):
+        parser.add_argument("--format", choices=FORMATS, default="markdown")
+        parser.add_argument("--output", type=Path, help="write the table here instead of stdout")
+
+
+def _run_drift(args: argparse.Namespace) -> None:
+    from . import drift
+
+    def fields(option: str, text: str, count: int) -> list[str]:
+        parts = text.split(":")
+        if len(parts) != count or not all(parts):
+            raise UsageError(f"{option} must have {count} fields separated by ':', got {text!r}")
+        return parts
+
+    def number(option: str, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise UsageError(f"{option}: {text!r} is not a number") from None
+
+    if args.drift_command == "crossover":
+        grids = {"label_noise": args.label_noise, "complexity_gap": args.gap, "beta": args.beta}
+        given = {name: values for name, values in grids.items() if values}
+        table = drift.crossover_table(**given, fidelity=args.fidelity)
+        _emit(render(table, args.format), args.output)
+        return
+    proxies = None
+    if args.proxy:
+        proxies = []
+        for text in args.proxy:
+            name, bits, agreement = fields("--proxy", text, 3)
+            bits_, agreement_ = number("--proxy", bits), number("--proxy", agreement)
+            proxies.append(drift.Concept(name, bits_, agreement_))
+    world = drift.standard_world(
+        args.label_noise,
+        intended_bits=args.intended_bits,
+        register_bits=args.register_bits,
+        proxies=proxies,
+    )
+    x, y = drift.INTENDED, drift.REGISTER
+    if args.drift_command == "select":
+        options = {"beta": args.beta, "fidelity": args.fidelity}
+        examples = args.examples or [0, 10, 100, 1000]
+        table = drift.selection_table(world, examples, **options).drop(columns="log_probability")
+        n_star = {
+            name: float("nan") if name == x else drift.crossover(world, x, name, **options)
+            for name in world.names
+        }
+        table[f"n_star_vs_{x}"] = table["concept"].map(n_star)
+        _emit(render(table, args.format), args.output)
+        return
+    world = world.learn(x, y, at=args.learn_at, rate=args.rate, back_rate=args.back_rate)
+    extra = []
+    for text in args.edge or []:
+        source, target, at, rate = fields("--edge", text, 4)
+        at_, rate_ = number("--edge", at), number("--edge", rate)
+        extra.append(drift.LearnedEdge(source, target, at_, rate_))
+    world = drift.WorldModel(world.concepts, world.edges + tuple(extra))
+    goal: dict[str, float] = {}
+    for text in args.goal or [x]:
+        name, _, weight = text.partition("=")
+        goal[name] = number("--goal", weight) if weight else 1.0
+    steps = _validate.integer("steps", args.steps)
+    if args.curve:
+        every = _validate.integer("every", args.every or max(1, steps // 10), minimum=1)
+        table = drift.drift_trajectory(world, goal, [*range(0, steps, every), steps])
+        table["misaligned"] = [drift.misaligned_probability(row) for _, row in table.iterrows()]
+        _emit(render(table.reset_index(), args.format), args.output)
+        return
+    path = drift.drift_trajectory(world, goal, [0, steps])
+    limit = drift.drift_limit(world, goal)
+    overtakes: list[object] = []
+    for name in world.names:
+        if name == x:
+            overtakes.append("-")
+            continue
+        try:
+            at_step = drift.overtake_time(world, goal, source=x, target=name)
+        except ValueError:  # the only possible one here: the concept can get no weight
+            at_step = "unreachable"
+        overtakes.append("never" if at_step is None else at_step)
+    table = pd.DataFrame(
+        {
+            "concept": world.names,
+            "initial": path.loc[0].to_numpy(),
+            "final": path.loc[steps].to_numpy(),
+            "limit": limit.to_numpy(),
+            f"overtakes_{x}_at": overtakes,
+        }
+    )
+    _emit(render(table, args.format), args.output)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``deception-sim`` (exposed for the docs and tests)."""
     parser = _Parser(
@@ -301,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--out", type=Path, default=Path("out"))
     reproduce.add_argument("--analyses", type=Path, help="folder of analysis scripts")
     reproduce.add_argument("--only", action="append", help="run only this analysis (repeatable)")
+    _add_drift_command(commands)
     return parser
 
 
@@ -314,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run_evaluate(args, monte_carlo=True)
         elif args.command == "optimize":
             _run_optimize(args)
+        elif args.command == "drift":
+            _run_drift(args)
         else:
             _run_reproduce(args)
     except ValueError as error:  # bad input, from argparse or from the model's checks
