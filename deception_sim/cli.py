@@ -1,8 +1,8 @@
 """The ``deception-sim`` command line: the only part of the package that prints.
 
 Subcommands: ``evaluate`` (exact), ``simulate`` (Monte Carlo), ``optimize``
-(optimal policies) and ``reproduce`` (regenerate every table and figure of
-the analyses). Bad input
+(optimal policies), ``drift`` (objective formation and goal drift) and
+``reproduce`` (regenerate every table and figure of the analyses). Bad input
 gives one line on standard error and exit code 2, never a traceback.
 """
 
