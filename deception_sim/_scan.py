@@ -108,8 +108,11 @@ def _solve(alpha: np.ndarray, beta: np.ndarray | None, x0: float, out: np.ndarra
             if stop:
                 _solve(alpha[:stop], None, x0, out[:stop])
             return
-        if reset.all():  # every step empties the state (a deterministic policy, often)
-            out[:] = beta
+        stop = int(reset.argmax())
+        if reset[stop:].all():  # from here on every step empties the state (a switch of policy)
+            out[stop:] = beta[stop:]
+            if stop:
+                _solve(alpha[:stop], beta[:stop], x0, out[:stop])
             return
         factors = np.where(reset, 1.0, alpha)
         smallest = float(factors.min())
