@@ -28,6 +28,21 @@ from .drift import (
     standard_world,
 )
 from .evaluate import Result, defect_probabilities, evaluate
+from .games import (
+    BestResponse,
+    Game,
+    GameSolution,
+    OverseerPayoffs,
+    Oversight,
+    audit_game,
+    best_oversight,
+    deterrence_rate,
+    honeypot_game,
+    safety_frontier,
+    solve_stackelberg,
+    solve_zero_sum,
+    training_length_game,
+)
 from .optimize import Optimal, Solution, optimize
 from .payoffs import Payoffs
 from .schedule import CUES, PHASES, Schedule
@@ -43,6 +58,7 @@ from .strategies import (
     Threshold,
     parse_strategy,
 )
+from .sweep import sweep
 from .update import HardUpdate, UpdateRule, objective_levels
 
 __all__ = [
@@ -50,14 +66,19 @@ __all__ = [
     "PHASES",
     "Aligned",
     "Bayesian",
+    "BestResponse",
     "Concept",
     "Deceptive",
+    "Game",
+    "GameSolution",
     "Greedy",
     "HardUpdate",
     "LearnedEdge",
     "Memoryless",
     "MixtureResult",
     "Optimal",
+    "OverseerPayoffs",
+    "Oversight",
     "Payoffs",
     "Plan",
     "Result",
@@ -68,23 +89,32 @@ __all__ = [
     "Threshold",
     "UpdateRule",
     "WorldModel",
+    "audit_game",
+    "best_oversight",
     "crossover",
     "crossover_table",
     "defect_probabilities",
+    "deterrence_rate",
     "drift_limit",
     "drift_trajectory",
     "evaluate",
+    "honeypot_game",
     "misaligned_probability",
     "mixture_evaluate",
     "objective_levels",
     "optimize",
     "overtake_time",
     "parse_strategy",
+    "safety_frontier",
     "selection_probabilities",
     "selection_regimes",
     "selection_table",
     "simulate",
+    "solve_stackelberg",
+    "solve_zero_sum",
     "standard_world",
+    "sweep",
+    "training_length_game",
 ]
 
 __version__ = "0.1.0"

@@ -1,8 +1,9 @@
 """The ``deception-sim`` command line: the only part of the package that prints.
 
 Subcommands: ``evaluate`` (exact), ``simulate`` (Monte Carlo), ``optimize``
-(optimal policies), ``drift`` (objective formation and goal drift) and
-``reproduce`` (regenerate every table and figure of the analyses). Bad input
+(optimal policies), ``drift`` (objective formation and goal drift), ``sweep``
+(a grid of parameters into one table), ``game`` (overseer-versus-agent games)
+and ``reproduce`` (regenerate every table and figure of the analyses). Bad input
 gives one line on standard error and exit code 2, never a traceback.
 """
 
@@ -248,6 +249,7 @@ def _run_reproduce(args: argparse.Namespace) -> None:
             raise UsageError(f"no analysis named {sorted(missing)} in {folder}")
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
+    done = []
     for script in scripts:
         started = time.perf_counter()
         written, summary = _load(script).main(out)
@@ -257,6 +259,11 @@ def _run_reproduce(args: argparse.Namespace) -> None:
             print(f"   wrote {path}")
         if summary:
             print(summary.rstrip("\n"))
+        names = ", ".join(Path(path).name for path in written)
+        done.append({"analysis": script.stem, "seconds": round(seconds, 1), "files": names})
+    count = sum(len(row["files"].split(", ")) for row in done if row["files"])
+    print(f"\n== {len(done)} analyses wrote {count} files to {out.resolve()}")
+    print(render(pd.DataFrame(done, columns=["analysis", "seconds", "files"])), end="")
 
 
 def _default_analyses() -> Path | None:
@@ -408,6 +415,299 @@ def _run_drift(args: argparse.Namespace) -> None:
     _emit(render(table, args.format), args.output)
 
 
+SCHEDULER_TIMEOUT = 10.0
+"""Seconds ``sweep --scheduler`` waits to connect to a Dask scheduler."""
+
+_SWEEP_AXES = (
+    # (option, grid parameter, kind)
+    ("--train", "train", "int"),
+    ("--deploy", "deploy", "int"),
+    ("--honeypot", "honeypot_rate", "float"),
+    ("--cue-accuracy", "cue_accuracy", "float"),
+    ("--continue-prob", "continue_prob", "float"),
+    ("--detect", "detect", "float"),
+    ("--rate", "rate", "float"),
+    ("--drift", "drift", "float"),
+    ("--v-deploy", "v_deploy", "float"),
+    ("--v-overseen", "v_overseen", "float"),
+    ("--success", "success", "float"),
+    ("--utility", "utility", "str"),
+    ("--discount", "discount", "float"),
+)
+
+
+def _add_sweep_command(commands: argparse._SubParsersAction) -> None:
+    """``deception-sim sweep``: a grid of model parameters into one table (SPEC 3.7)."""
+    sweep = commands.add_parser(
+        "sweep", help="evaluate, simulate or optimize policies over a grid of parameters"
+    )
+    grid = sweep.add_argument_group(
+        "grid (each takes VALUE, A,B,C or START:STOP[:STEP], STOP included)"
+    )
+    for option, name, _ in _SWEEP_AXES:
+        grid.add_argument(option, dest=f"grid_{name}", metavar="VALUES", help=name)
+    run = sweep.add_argument_group("policies and how to run")
+    run.add_argument(
+        "--policy",
+        action="append",
+        help="as for evaluate, or optimal[:known_phase|clock|memoryless] (repeatable; "
+        "default: greedy, deceptive, optimal)",
+    )
+    run.add_argument("--mode", choices=("evaluate", "simulate", "optimize"), default="evaluate")
+    run.add_argument("--runs", type=int, default=10_000, help="Monte Carlo runs per cell")
+    run.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo runs")
+    run.add_argument("--workers", type=int, help="local worker processes (1: serial)")
+    run.add_argument("--chunk-size", type=int, help="cells per chunk")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler to run chunks on")
+    run.add_argument("--checkpoint", type=Path, metavar="FILE", help="append finished chunks")
+    run.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, help="a progress bar (default: tty)"
+    )
+    output = sweep.add_argument_group("output")
+    output.add_argument("--format", choices=FORMATS, default="markdown")
+    output.add_argument("--output", type=Path, help="write the table here instead of stdout")
+    output.add_argument(
+        "--figure", type=Path, metavar="FILE", help="heatmap of the deception advantage over "
+        "--train x --deploy (.png, .pdf or .svg)"
+    )
+
+
+def _sweep_values(option: str, text: str, kind: str) -> list[object]:
+    """``5``, ``0,1,2.5`` or ``START:STOP[:STEP]`` (STOP included) as a list of values."""
+    if kind == "str":
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    def number(part: str) -> float | int:
+        try:
+            value = float(part)
+        except ValueError:
+            raise UsageError(f"{option}: {part!r} is not a number") from None
+        return int(value) if kind == "int" and value.is_integer() else value
+
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) not in (2, 3):
+            raise UsageError(f"{option} must be START:STOP or START:STOP:STEP, got {text!r}")
+        start, stop = number(parts[0]), number(parts[1])
+        step = number(parts[2]) if len(parts) == 3 else 1
+        if not step > 0 or stop < start:
+            raise UsageError(f"{option} {text!r}: STEP must be > 0 and STOP >= START")
+        count = int((stop - start) / step + 1e-9) + 1
+        values = [start + i * step for i in range(count)]
+        if kind == "float" or any(isinstance(v, float) for v in values):
+            values = [round(float(v), 12) + 0.0 for v in values]
+        return values
+    return [number(part) for part in text.split(",") if part.strip()]
+
+
+def _run_sweep(args: argparse.Namespace) -> None:
+    from .sweep import sweep
+
+    grid = {}
+    for option, name, kind in _SWEEP_AXES:
+        text = getattr(args, f"grid_{name}")
+        if text is not None:
+            grid[name] = _sweep_values(option, text, kind)
+    if "train" not in grid or "deploy" not in grid:
+        raise UsageError("give --train and --deploy (values or ranges such as 0:10)")
+    policies = args.policy or (
+        ["optimal"] if args.mode == "optimize" else ["greedy", "deceptive", "optimal"]
+    )
+    figure = None
+    if args.figure is not None:
+        if args.mode == "optimize":
+            raise UsageError("--figure needs --mode evaluate or simulate")
+        others = [name for name, values in grid.items()
+                  if name not in ("train", "deploy") and len(values) > 1]
+        if others:
+            raise UsageError(
+                f"--figure draws a train x deploy heatmap; give one value of {others[0]}"
+            )
+        if args.figure.suffix.lower() not in (".png", ".pdf", ".svg"):
+            raise UsageError(f"--figure must end in .png, .pdf or .svg, got {args.figure}")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "--figure needs matplotlib: pip install 'deception_sim[figures]'"
+            ) from None
+        figure = args.figure
+    client = None
+    executor = None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError(
+                "--scheduler needs Dask: pip install 'deception_sim[dask]'"
+            ) from None
+        try:
+            client = Client(args.scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError) as error:
+            raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({error})") from None
+        executor = client
+    try:
+        table = sweep(
+            grid,
+            policies,
+            mode=args.mode,
+            runs=args.runs,
+            seed=args.seed,
+            executor=executor,
+            workers=args.workers,
+            chunk_size=args.chunk_size,
+            checkpoint=args.checkpoint,
+            progress=args.progress,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    if figure is not None:
+        from .report import advantage_heatmap, save_figure
+
+        keep = table.drop(columns=[n for n in grid if n not in ("train", "deploy")])
+        save_figure(advantage_heatmap(keep), figure)
+        print(f"wrote {figure}", file=sys.stderr)
+    _emit(render(table, args.format), args.output)
+
+
+def _add_game_command(commands: argparse._SubParsersAction) -> None:
+    """``deception-sim game training-length|honeypot|audit|frontier`` (SPEC 3.5)."""
+    from .games.model import CONCEPTS, OBJECTIVES
+    from .optimize import INFORMATION
+
+    game = commands.add_parser("game", help="overseer-versus-agent games: equilibria, frontier")
+    kinds = game.add_subparsers(
+        dest="game_command", required=True, parser_class=_Parser, metavar="GAME"
+    )
+    length = kinds.add_parser(
+        "training-length", help="the overseer picks the training length, the agent when to defect"
+    )
+    length.add_argument("--horizon", type=int, required=True, help="episodes N")
+    length.add_argument(
+        "--min-deploy-share", type=float, default=0.0, help="cap training at (1 - share) N"
+    )
+    length.add_argument("--observable", action="store_true", help="the agent sees the phase")
+    honeypot = kinds.add_parser("honeypot", help="the overseer picks a honeypot rate")
+    honeypot.add_argument(
+        "--rates", default="0:1:0.1", help="honeypot rates: A,B,C or START:STOP:STEP"
+    )
+    honeypot.add_argument("--detects", default="1", help="detection probabilities (A,B,C)")
+    honeypot.add_argument(
+        "--detection-cost", type=float, default=0.0, help="price per overseen episode per unit "
+        "of detection probability"
+    )
+    audit = kinds.add_parser("audit", help="the overseer audits K of the D deployment episodes")
+    audit.add_argument("--audits", type=int, required=True, help="audit budget K (< D)")
+    audit.add_argument(
+        "--placements", choices=("all", "first", "last", "spread"), default="all",
+        help="which audit sets the overseer may choose",
+    )
+    frontier = kinds.add_parser(
+        "frontier", help="safety against oversight cost: the best audit fraction per price"
+    )
+    frontier.add_argument(
+        "--prices", default="0.01,0.02,0.05,0.1,0.2", help="prices per audited episode"
+    )
+    frontier.add_argument(
+        "--design", choices=("first", "random"), default="first",
+        help="audit the first fraction of deployment, or each episode at random",
+    )
+    frontier.add_argument("--information", choices=INFORMATION, default="memoryless")
+    for parser in (honeypot, audit, frontier):
+        parser.add_argument("--train", type=int, required=True, help="training episodes T")
+        parser.add_argument("--deploy", type=int, required=True, help="deployment episodes D")
+    for parser, cost, objective in ((length, 0.5, "zero_sum"), (honeypot, 0.1, "zero_sum"),
+                                    (audit, 0.0, "safety")):
+        parser.add_argument(
+            "--oversight-cost", type=float, default=cost, help="price per overseen episode"
+        )
+        if parser is not length:
+            parser.add_argument("--objective", choices=OBJECTIVES, default=objective)
+        parser.add_argument("--concept", choices=CONCEPTS, default="auto")
+    for parser, utility in ((length, "count"), (honeypot, "count"), (audit, "any"),
+                            (frontier, "any")):
+        payoffs = parser.add_argument_group("the agent's payoffs")
+        payoffs.add_argument("--v-deploy", type=float, default=1.0)
+        payoffs.add_argument("--v-overseen", type=float, default=1.0)
+        payoffs.add_argument("--success", type=float, default=1.0)
+        payoffs.add_argument("--utility", choices=UTILITIES, default=utility)
+        payoffs.add_argument("--discount", type=float, default=1.0)
+        parser.add_argument("--format", choices=FORMATS, default="markdown")
+        parser.add_argument("--output", type=Path, help="write the tables here instead of stdout")
+
+
+def _run_game(args: argparse.Namespace) -> None:
+    import functools
+    import json
+
+    from . import games
+    from .report import to_json
+
+    payoffs = Payoffs(
+        v_deploy=args.v_deploy,
+        v_overseen=args.v_overseen,
+        success=args.success,
+        utility=args.utility,
+        discount=args.discount,
+    )
+    if args.game_command == "frontier":
+        design = games.first_audits if args.design == "first" else games.random_audits
+        prices = _sweep_values("--prices", args.prices, "float")
+        # Auditing the first k episodes has kinks at whole k: put them on the grid.
+        whole = args.design == "first" and 1 <= args.deploy <= 100
+        table = games.safety_frontier(
+            functools.partial(design, args.train, args.deploy),
+            prices,
+            payoffs=payoffs,
+            information=args.information,
+            grid=args.deploy + 1 if whole else games.continuous.GRID,
+        )
+        _emit(render(table, args.format), args.output)
+        return
+    if args.game_command == "training-length":
+        game = games.training_length_game(
+            args.horizon,
+            oversight_cost=args.oversight_cost,
+            min_deploy_share=args.min_deploy_share,
+            observable=args.observable,
+            payoffs=payoffs,
+        )
+    elif args.game_command == "honeypot":
+        game = games.honeypot_game(
+            args.train,
+            args.deploy,
+            _sweep_values("--rates", args.rates, "float"),
+            detects=_sweep_values("--detects", args.detects, "float"),
+            oversight_cost=args.oversight_cost,
+            detection_cost=args.detection_cost,
+            objective=args.objective,
+            payoffs=payoffs,
+        )
+    else:
+        game = games.audit_game(
+            args.train,
+            args.deploy,
+            args.audits,
+            placements=args.placements,
+            oversight_cost=args.oversight_cost,
+            objective=args.objective,
+            payoffs=payoffs,
+        )
+    solution = game.solve(args.concept)
+    summary = pd.DataFrame([{"game": game.name, **solution.summary()}])
+    strategies = solution.strategies()
+    if args.format == "json":
+        text = json.dumps(
+            {"summary": json.loads(to_json(summary))[0],
+             "strategies": json.loads(to_json(strategies))},
+            indent=2,
+        ) + "\n"
+    else:
+        text = render(summary, args.format) + "\n" + render(strategies, args.format)
+    _emit(text, args.output)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``deception-sim`` (exposed for the docs and tests)."""
     parser = _Parser(
@@ -435,6 +735,8 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_argument("--analyses", type=Path, help="folder of analysis scripts")
     reproduce.add_argument("--only", action="append", help="run only this analysis (repeatable)")
     _add_drift_command(commands)
+    _add_sweep_command(commands)
+    _add_game_command(commands)
     return parser
 
 
@@ -450,6 +752,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run_optimize(args)
         elif args.command == "drift":
             _run_drift(args)
+        elif args.command == "sweep":
+            _run_sweep(args)
+        elif args.command == "game":
+            _run_game(args)
         else:
             _run_reproduce(args)
     except ValueError as error:  # bad input, from argparse or from the model's checks
