@@ -98,7 +98,7 @@ def main() -> int:
                 "ours (s)": ours,
                 "theirs (s)": seconds,
                 "theirs / ours": seconds / ours,
-                "|value difference|": abs(value - solution.value),
+                "value difference": abs(value - solution.value),
             }
         )
 
@@ -114,7 +114,7 @@ def main() -> int:
             "ours (s)": ours,
             "theirs (s)": loop,
             "theirs / ours": loop / ours,
-            "|value difference|": abs(loop_value - solution.value),
+            "value difference": abs(loop_value - solution.value),
         }
     )
 
@@ -130,7 +130,7 @@ def main() -> int:
             "ours (s)": ours,
             "theirs (s)": grid_time * 10_000 / 200,
             "theirs / ours": grid_time * 10_000 / 200 / ours,
-            "|value difference|": max(0.0, max(grid_values) - solution.value),
+            "value difference": max(0.0, max(grid_values) - solution.value),
         }
     )
     print(to_markdown(pd.DataFrame(rows), digits=3))

@@ -71,6 +71,12 @@ def affine_scan(
             raise ValueError("affine_scan needs n when alpha is one number and beta is None")
         if beta is None:
             return _geometric(float(alpha), x0, steps)
+        if alpha == 1.0:  # nothing ever leaves: a running sum
+            x = np.empty(steps + 1)
+            x[0] = x0
+            np.cumsum(beta, out=x[1:])
+            x[1:] += x0
+            return x
         alpha = np.full(steps, float(alpha))
     n = alpha.shape[0]
     x = np.empty(n + 1)
@@ -116,6 +122,13 @@ def _solve(alpha: np.ndarray, beta: np.ndarray | None, x0: float, out: np.ndarra
             return
         factors = np.where(reset, 1.0, alpha)
         smallest = float(factors.min())
+    if smallest == 1.0 and reset is None:  # nothing ever leaves: a running sum
+        if beta is None:
+            out[:] = x0
+        else:
+            np.cumsum(beta, out=out)
+            out += x0
+        return
     if smallest**n >= SAFE:
         width = n
     else:

@@ -265,21 +265,30 @@ class _Phase:
 
     def mass(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
         """Over the window: live probability, and the probability of defecting."""
+        live = self._live(states)
+        return _scaled(live, self.scale), self.defect(states, live)
+
+    def defect(self, states: np.ndarray, live: np.ndarray | None = None) -> np.ndarray | float:
+        """Over the window: the probability of defecting in each episode."""
         span = states[:, : self.length]
         if np.ndim(self.a) == 2:
-            live = span.sum(axis=0)
             defect = np.einsum("jt,jt->t", span, self.a)
         else:
-            live = span[0] if span.shape[0] == 1 else span.sum(axis=0)
-            defect = _scaled(live, self.a)
-        if self.scale is not None:
-            live = live * self.scale
-            defect = _scaled(defect, self.scale)
-        return live, defect
+            defect = _scaled(self._live(states) if live is None else live, self.a)
+        return _scaled(defect, self.scale)
+
+    def _live(self, states: np.ndarray) -> np.ndarray:
+        """Live probability over the window, before the ``scale`` of training."""
+        span = states[:, : self.length]
+        return span[0] if span.shape[0] == 1 else span.sum(axis=0)
 
 
-def _scaled(values: np.ndarray | float, factor: np.ndarray | float) -> np.ndarray | float:
-    """``values * factor`` without the work when the factor is the number 0 or 1."""
+def _scaled(
+    values: np.ndarray | float, factor: np.ndarray | float | None
+) -> np.ndarray | float:
+    """``values * factor`` without the work when the factor is None, or the number 0 or 1."""
+    if factor is None:
+        return values
     if np.ndim(factor) == 0:
         if factor == 0.0:
             return 0.0
@@ -314,7 +323,9 @@ class _Model:
         elif kill == _KILL_SUCCESS and self.payoffs.success > 0:
             removed.append((1.0 - overseen) * a * self.payoffs.success)
         removed = [r for r in removed if r is not None and np.any(r)]
-        stay = 1.0 - sum(removed) if removed else 1.0
+        stay = 1.0
+        for part in removed:
+            stay = stay - part
         if len(removed) > 1:  # rounding must not make a probability negative
             stay = np.maximum(stay, 0.0)
         return stay, updated, drifted
@@ -355,8 +366,9 @@ class _Model:
             x0 = float(self.pmf[first] * train[j, first])
             if last == first:
                 return x0, None
-            beta = np.zeros(self.deploy.length)
-            beta[: last - first] = arrivals * train[j, first + 1 : last + 1]
+            beta = np.empty(self.deploy.length)
+            np.multiply(arrivals, train[j, first + 1 : last + 1], out=beta[: last - first])
+            beta[last - first :] = 0.0
             return x0, beta
 
         return self._levels(self.deploy, kill, inflow)
@@ -384,8 +396,8 @@ def _totals(
         weight = reach
     else:
         weight = (1.0 if reach is None else reach) * payoffs.discount ** np.arange(n)
-    _, defect_train = train.mass(parts["kept_train"])
-    _, defect_deploy = deploy.mass(parts["kept_deploy"])
+    defect_train = train.defect(parts["kept_train"])
+    defect_deploy = deploy.defect(parts["kept_deploy"])
     h = deploy.overseen
     overseen_deploy = _scaled(defect_deploy, h)
     unoverseen_deploy = _scaled(defect_deploy, 1.0 - h)
@@ -395,7 +407,7 @@ def _totals(
         )
         mesa += payoffs.v_deploy * payoffs.success * _wsum(unoverseen_deploy, weight, deploy)
     else:
-        _, attempts = deploy.mass(parts["safe_deploy"])
+        attempts = deploy.defect(parts["safe_deploy"])
         mesa = payoffs.success * _wsum(_scaled(attempts, 1.0 - h), weight, deploy)
     defects = _wsum(defect_train, weight, train) + _wsum(defect_deploy, weight, deploy)
     base = (n if weight is None else float(weight.sum())) - defects
@@ -412,8 +424,9 @@ def _totals(
         ends = reach * (1.0 - c)
         ends[-1] = reach[-1]
         p_intact = float(ends @ _intact_after(parts, n))
-    _, first_train = train.mass(parts["clean_train"])
-    _, first_deploy = deploy.mass(parts["clean_deploy"])
+    same = parts["clean_train"] is parts["kept_train"]
+    first_train = defect_train if same else train.defect(parts["clean_train"])
+    first_deploy = deploy.defect(parts["clean_deploy"])
     p_defect = _wsum(first_train, reach, train) + _wsum(first_deploy, reach, deploy)
     if p_defect > 0:
         episode = schedule.episodes()
@@ -511,8 +524,8 @@ def _curves(
     p_train = parts["survival"][:n]
     overseen_defects = defect_train + honeypot * defect_deploy
     unoverseen_defects = (1.0 - honeypot) * defect_deploy
-    first = _window(train.mass(parts["clean_train"])[1], train, n)
-    first += _window(deploy.mass(parts["clean_deploy"])[1], deploy, n)
+    first = _window(train.defect(parts["clean_train"]), train, n)
+    first += _window(deploy.defect(parts["clean_deploy"]), deploy, n)
     columns = {
         "p_train": p_train,
         "p_overseen": p_train + (1.0 - p_train) * schedule.honeypots(),
@@ -528,7 +541,7 @@ def _curves(
         "p_reach": schedule.reach(),
     }
     if "safe_deploy" in parts:
-        attempts = _window(deploy.mass(parts["safe_deploy"])[1], deploy, n)
+        attempts = _window(deploy.defect(parts["safe_deploy"]), deploy, n)
         columns["p_first_success"] = payoffs.success * (1.0 - honeypot) * attempts
     index = pd.RangeIndex(1, n + 1, name="episode")
     return pd.DataFrame(columns, index=index)
