@@ -38,12 +38,12 @@ def timed(function):
 
 def known_phase_loop(n: int, p: float, h: float, rho: float) -> float:
     """Plain backward induction in Python floats: states training / deployed (intact)."""
-    train = deploy = 0.0
+    train = deploy = 0.0  # values before the next episode
     for _ in range(n):
         deploy_defect = h * 1.0 + (1 - h) * 1.0 + rho * (1 - h) * deploy
-        deploy = max(deploy_defect, rho * deploy)
         train_defect = 1.0  # caught for sure: the apple, then nothing more
         train_comply = rho * ((1 - p) * train + p * deploy)
+        deploy = max(deploy_defect, rho * deploy)
         train = max(train_defect, train_comply)
     return (1 - p) * train + p * deploy  # the run starts deployed when T = 0
 

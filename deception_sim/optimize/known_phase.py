@@ -118,10 +118,13 @@ class _Model:
         moves: dict[tuple[int, int], list] = {}
 
         def add(target: tuple[int, int], p, goes_on: bool) -> None:
-            total = moves.setdefault(target, [0.0, 0.0])
+            # [probability, probability that mesa goes on, whether the two are the same]
+            total = moves.setdefault(target, [0.0, 0.0, True])
             total[0] = total[0] + p
             if goes_on:
                 total[1] = total[1] + p
+            else:
+                total[2] = False
 
         for target, p, goes_on in same:
             if phase == TRAIN and target >= 0:
@@ -129,7 +132,10 @@ class _Model:
                 add((DEPLOY, target), p * self.hazard, goes_on)
             else:
                 add((phase, target), p, goes_on)
-        return _Action(mesa, base, {t: (p[0], p[1]) for t, p in moves.items()})
+        # Where mesa value always goes on, one array serves both (and is selected once).
+        return _Action(
+            mesa, base, {t: (p[0], p[0] if p[2] else p[1]) for t, p in moves.items()}
+        )
 
 
 class _Values:
@@ -171,8 +177,11 @@ def _select(act: np.ndarray, defect, comply):
 
 def _prefers_defect(weight: float, defect, comply) -> np.ndarray:
     """Where a self of mesa weight ``weight`` strictly prefers the defection's values."""
-    utility_defect = weight * defect[0] + (1.0 - weight) * defect[1]
-    utility_comply = weight * comply[0] + (1.0 - weight) * comply[1]
+    if weight == 1.0:  # the original agent: the mesa objective alone
+        utility_defect, utility_comply = defect[0], comply[0]
+    else:
+        utility_defect = weight * defect[0] + (1.0 - weight) * defect[1]
+        utility_comply = weight * comply[0] + (1.0 - weight) * comply[1]
     scale = np.maximum(1.0, np.abs(utility_comply))
     return utility_defect > utility_comply + TIE * scale
 
@@ -196,12 +205,12 @@ def _evaluate_policy(
             mesa_in = np.zeros(model.n) + _select(act, defect.mesa, comply.mesa)
             base_in = np.zeros(model.n) + _select(act, defect.base, comply.base)
             stay = ((0.0, 0.0), (0.0, 0.0))
-            for target in comply.moves.keys() | defect.moves.keys():
-                p_all, p_on = (
-                    _select(act, defect.moves.get(target, (0.0, 0.0))[k],
-                            comply.moves.get(target, (0.0, 0.0))[k])
-                    for k in (0, 1)
-                )
+            for target in sorted(comply.moves.keys() | defect.moves.keys()):
+                on_defect = defect.moves.get(target, (0.0, 0.0))
+                on_comply = comply.moves.get(target, (0.0, 0.0))
+                p_all = _select(act, on_defect[0], on_comply[0])
+                shared = on_defect[1] is on_defect[0] and on_comply[1] is on_comply[0]
+                p_on = p_all if shared else _select(act, on_defect[1], on_comply[1])
                 if target == (phase, level):
                     stay = (p_all, p_on)
                     continue
