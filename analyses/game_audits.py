@@ -30,7 +30,7 @@ import pandas as pd
 
 from deception_sim import Payoffs
 from deception_sim.games import best_response, first_audits, random_audits
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 DEPLOY = 100
 FRACTIONS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2).tolist())
@@ -97,10 +97,7 @@ def figure(frame: pd.DataFrame, out: Path) -> list[Path]:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small")
     fig.tight_layout()
     png, pdf = out / "game_audits.png", out / "game_audits.pdf"
-    fig.savefig(png, dpi=120, metadata={"Software": None})
-    fig.savefig(pdf, metadata={"CreationDate": None, "ModDate": None, "Producer": None,
-                               "Creator": None})
-    return [png, pdf]
+    return save_figure(fig, png, pdf, dpi=120)
 
 
 def main(out: Path) -> tuple[list[Path], str]:

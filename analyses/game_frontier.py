@@ -27,7 +27,7 @@ import pandas as pd
 
 from deception_sim import Payoffs
 from deception_sim.games import design_curve, first_audits, random_audits, safety_frontier
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 DEPLOY = 10
 PRICES = (0.02, 0.05, 0.1, 0.3)
@@ -86,10 +86,7 @@ def figure(frontier: pd.DataFrame, out: Path) -> list[Path]:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=1, fontsize="small")
     fig.tight_layout()
     png, pdf = out / "game_frontier.png", out / "game_frontier.pdf"
-    fig.savefig(png, dpi=120, metadata={"Software": None})
-    fig.savefig(pdf, metadata={"CreationDate": None, "ModDate": None, "Producer": None,
-                               "Creator": None})
-    return [png, pdf]
+    return save_figure(fig, png, pdf, dpi=120)
 
 
 def main(out: Path) -> tuple[list[Path], str]:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim.games import GameSolution, training_length_game
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 HORIZONS = (3, 5, 10, 20, 50, 100, 200)
 COSTS = (0.5, 1.0)
@@ -108,10 +108,7 @@ def figure(out: Path) -> list[Path]:
     distribution.set_ylim(0, 1.02)
     fig.tight_layout()
     png, pdf = out / "game_training_length.png", out / "game_training_length.pdf"
-    fig.savefig(png, dpi=120, metadata={"Software": None})
-    fig.savefig(pdf, metadata={"CreationDate": None, "ModDate": None, "Producer": None,
-                               "Creator": None})
-    return [png, pdf]
+    return save_figure(fig, png, pdf, dpi=120)
 
 
 def main(out: Path) -> tuple[list[Path], str]:

@@ -39,7 +39,7 @@ from deception_sim.drift import (
     overtake_time,
     standard_world,
 )
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 LABEL_NOISE = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2)
 GAPS = (1.0, 10.0, 100.0, 1000.0)
@@ -120,9 +120,7 @@ def figure(paths: tuple[Path, Path]) -> list[str]:
         axes[0].set_ylabel("goal weight")
         fig.suptitle("Goal drift along learned edges (goal flag starts on X; vertical lines: "
                      "edges learned)", fontsize=10)
-        png, pdf = paths
-        fig.savefig(png, dpi=120, metadata={"Software": None})
-        fig.savefig(pdf, metadata={"Creator": None, "Producer": None, "CreationDate": None})
+        save_figure(fig, *paths, dpi=120)
         plt.close(fig)
     return lines
 
