@@ -9,7 +9,8 @@ whose closed form is a cumulative product and a cumulative sum::
 
     x[t + 1] = c[t] * (x[0] + sum_{s <= t} beta[s] / c[s]),   c = cumprod(alpha).
 
-That is a few passes over memory instead of a Python loop over episodes. It is
+That is a few passes over memory instead of a Python loop over episodes
+(with a constant factor, ``scipy.signal.lfilter`` does it in one). It is
 exact while ``c`` stays well inside the floating-point range, so the time axis
 is cut into chunks within which the product falls by at most a factor
 ``SAFE`` (each chunk starts its own product and carries ``x`` across), and a
@@ -25,6 +26,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.signal import lfilter
 
 SAFE = 1e-250
 """Smallest cumulative product used within one chunk (its inverse must not overflow)."""
@@ -71,13 +73,21 @@ def affine_scan(
             raise ValueError("affine_scan needs n when alpha is one number and beta is None")
         if beta is None:
             return _geometric(float(alpha), x0, steps)
+        x = np.empty(steps + 1)
+        x[0] = x0
         if alpha == 1.0:  # nothing ever leaves: a running sum
-            x = np.empty(steps + 1)
-            x[0] = x0
             np.cumsum(beta, out=x[1:])
             x[1:] += x0
-            return x
-        alpha = np.full(steps, float(alpha))
+        else:  # a constant factor: a first-order linear filter, one pass in C
+            # After the last inflow the state only decays: a power, which stops at SAFE
+            # instead of creeping through (slow, and here meaningless) denormal numbers.
+            nonzero = np.flatnonzero(beta)
+            stop = int(nonzero[-1]) + 1 if nonzero.size else 0
+            if stop:
+                filtered = lfilter([1.0], [1.0, -float(alpha)], beta[:stop], zi=[alpha * x0])
+                x[1 : stop + 1] = filtered[0]
+            x[stop:] = _geometric(float(alpha), float(x[stop]), steps - stop)
+        return x
     n = alpha.shape[0]
     x = np.empty(n + 1)
     x[0] = x0
