@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Deceptive, Greedy
-from deception_sim.report import (
+from deception_sim.report.tables import (
     best_response_curves,
     best_responses,
     save_figure,
@@ -37,7 +37,7 @@ from deception_sim.report import (
     to_markdown,
     value_curves,
 )
-from deception_sim.sweep import sweep
+from deception_sim.sweeps.running import sweep
 
 DISCOUNT = 0.95
 STRATEGIES = (Greedy(), Deceptive(), "optimal")

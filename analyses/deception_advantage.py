@@ -3,7 +3,7 @@
 The deception advantage is what the optimal (known-phase) agent expects
 beyond the greedy one, in apples (mesa payoff), under the hard update with a
 perfect cue and no honeypots, for every training length T and deployment
-length D in 0..1000 (step 5), swept with ``deception_sim.sweep`` (closed
+length D in 0..1000 (step 5), swept with ``deception_sim.sweeps.running`` (closed
 forms, one array computation). Two panels:
 
 * a patient agent (no discount): the advantage is ``D - 1`` apples whenever
@@ -31,14 +31,14 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Greedy
-from deception_sim.report import (
+from deception_sim.report.tables import (
     advantage_heatmap,
     deception_advantage,
     save_figure,
     to_csv,
     to_markdown,
 )
-from deception_sim.sweep import sweep
+from deception_sim.sweeps.running import sweep
 
 LENGTHS = range(0, 1001, 5)
 DISCOUNTS = (1.0, 0.99)

@@ -32,14 +32,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from deception_sim.drift import (
+from deception_sim.drift.world import (
     crossover_table,
     drift_limit,
     drift_trajectory,
     overtake_time,
     standard_world,
 )
-from deception_sim.report import save_figure, to_csv, to_markdown
+from deception_sim.report.tables import save_figure, to_csv, to_markdown
 
 LABEL_NOISE = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2)
 GAPS = (1.0, 10.0, 100.0, 1000.0)

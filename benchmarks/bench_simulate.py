@@ -2,7 +2,7 @@
 
 Run as ``python benchmarks/bench_simulate.py`` (``--quick`` for a fast smoke
 run). For each model it measures agent-episodes per second (runs times the
-horizon, divided by the wall time) of :func:`deception_sim.simulate.simulate`
+horizon, divided by the wall time) of :func:`deception_sim.montecarlo.engine.simulate`
 and of :func:`loop_simulate`, a plain nested loop over runs and episodes with
 ``random.Random``, run on fewer runs, and prints the ratio. The loop doubles as
 a sanity check: its estimate of each scalar should be within a few standard
@@ -31,8 +31,8 @@ from deception_sim import (
     Strategy,
     UpdateRule,
 )
-from deception_sim.report import to_markdown
-from deception_sim.simulate import SCALARS, SimulationResult, simulate
+from deception_sim.montecarlo.engine import SCALARS, SimulationResult, simulate
+from deception_sim.report.tables import to_markdown
 
 
 def loop_simulate(
@@ -46,7 +46,7 @@ def loop_simulate(
     """The model of ``docs/explanation/model.md``, one run and one episode at a time.
 
     Returns ``{scalar: (estimate, standard error)}`` with the names of
-    :data:`deception_sim.simulate.SCALARS`.
+    :data:`deception_sim.montecarlo.engine.SCALARS`.
 
     >>> out = loop_simulate(Deceptive(), Schedule.fixed(2, 3), UpdateRule(), Payoffs(), 10, 0)
     >>> out["mesa"]

@@ -27,7 +27,7 @@ from .drift import (
     selection_table,
     standard_world,
 )
-from .evaluate import Result, defect_probabilities, evaluate
+from .exact import Result, defect_probabilities, evaluate
 from .games import (
     BestResponse,
     Game,
@@ -43,10 +43,17 @@ from .games import (
     solve_zero_sum,
     training_length_game,
 )
-from .optimize import Optimal, Solution, optimize
-from .payoffs import Payoffs
-from .schedule import CUES, PHASES, Schedule
-from .simulate import SimulationResult, simulate
+from .model import (
+    CUES,
+    PHASES,
+    HardUpdate,
+    Payoffs,
+    Schedule,
+    UpdateRule,
+    objective_levels,
+)
+from .montecarlo import SimulationResult, simulate
+from .solvers import Optimal, Solution, optimize
 from .strategies import (
     Aligned,
     Bayesian,
@@ -58,8 +65,7 @@ from .strategies import (
     Threshold,
     parse_strategy,
 )
-from .sweep import sweep
-from .update import HardUpdate, UpdateRule, objective_levels
+from .sweeps import sweep
 
 __all__ = [
     "CUES",

@@ -40,9 +40,10 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from .payoffs import UTILITIES, Payoffs
-from .schedule import Schedule
-from .strategies import (
+from .model.payoffs import UTILITIES, Payoffs
+from .model.schedule import Schedule
+from .model.update import HardUpdate, UpdateRule
+from .strategies.builtin import (
     Aligned,
     Bayesian,
     Deceptive,
@@ -52,7 +53,6 @@ from .strategies import (
     Strategy,
     Threshold,
 )
-from .update import HardUpdate, UpdateRule
 
 __all__ = [
     "built_in_strategies",

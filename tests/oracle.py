@@ -2,7 +2,7 @@
 
 This is a second, independent implementation of the contract, written only
 from that page and the public attributes of the model objects (it never looks
-at :mod:`deception_sim.evaluate`). It favours being obviously right over being
+at :mod:`deception_sim.exact.forward`). It favours being obviously right over being
 fast: it sums over the boundary ``T`` outermost (so every episode's phase is
 known), then walks the episodes one by one, branching on every random event
 of the episode in the order the page gives (honeypot, cue, the agent's
@@ -32,10 +32,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterator
 
-from deception_sim.payoffs import Payoffs
-from deception_sim.schedule import Schedule
-from deception_sim.strategies import Strategy
-from deception_sim.update import UpdateRule, prefers_mesa
+from deception_sim.model.payoffs import Payoffs
+from deception_sim.model.schedule import Schedule
+from deception_sim.model.update import UpdateRule, prefers_mesa
+from deception_sim.strategies.builtin import Strategy
 
 TRAIN, DEPLOY = 0, 1  # phase and cue indices (column 0 of a decision table is the "train" cue)
 

@@ -1,4 +1,4 @@
-"""Brute-force optimal policies for small models, independent of deception_sim.optimize.
+"""Brute-force optimal policies for small models, independent of deception_sim.solvers.
 
 Written from docs/explanation/model.md only:
 
@@ -20,8 +20,8 @@ from functools import cache
 import numpy as np
 
 from deception_sim import Plan, Strategy, evaluate
-from deception_sim.strategies import _metadata
-from deception_sim.update import prefers_mesa
+from deception_sim.model.update import prefers_mesa
+from deception_sim.strategies.builtin import _metadata
 
 
 def known_phase_optimum(schedule, update, payoffs) -> tuple[float, float]:
@@ -144,7 +144,7 @@ def all_controllers(horizon: int, outcomes_after: dict[int, tuple[int, ...]]):
     created for each, at the same level for UNCHANGED and level ``-1`` (complies
     for ever) otherwise, which is the hard-update tree.
     """
-    from deception_sim.controller import OUTCOMES, UNCHANGED, Controller
+    from deception_sim.strategies.controller import OUTCOMES, UNCHANGED, Controller
 
     def trees(depth: int):
         # Yields (actions per cue, {(cue, choice, outcome): subtree}) lists.

@@ -143,7 +143,7 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, needle: str) -> Non
 
 def test_console_script_has_no_traceback_on_bad_input() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "deception_sim.cli", "evaluate", "--train", "-1", "--deploy", "1",
+        [sys.executable, "-m", "deception_sim", "evaluate", "--train", "-1", "--deploy", "1",
          "--policy", "greedy"],
         capture_output=True, text=True, check=False,
     )

@@ -10,7 +10,7 @@ import pytest
 
 from deception_sim import cli
 from deception_sim.cli import _sweep_values, main
-from deception_sim.sweep import sweep
+from deception_sim.sweeps.running import sweep
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -65,7 +65,7 @@ from deception_sim.games import (
     training_lengths,
     zero_sum_form,
 )
-from deception_sim.optimize import optimize
+from deception_sim.solvers import optimize
 from deception_sim.testing import payoffs, schedules
 
 nash = pytest.importorskip("nashpy")

@@ -25,12 +25,12 @@ from deception_sim import (
     evaluate,
     objective_levels,
 )
-from deception_sim.controller import UNCHANGED, UPDATED, evaluate_controller
-from deception_sim.evaluate import _from_curves
-from deception_sim.optimize import Optimal, optimize
-from deception_sim.optimize import clock as clock_module
-from deception_sim.optimize import known_phase as known_phase_module
-from deception_sim.simulate import simulate
+from deception_sim.exact.forward import _from_curves
+from deception_sim.montecarlo.engine import simulate
+from deception_sim.solvers import Optimal, optimize
+from deception_sim.solvers import clock as clock_module
+from deception_sim.solvers import known_phase as known_phase_module
+from deception_sim.strategies.controller import UNCHANGED, UPDATED, evaluate_controller
 from deception_sim.testing import payoffs, schedules, update_rules
 
 MAZE = Schedule.fixed(train=2, deploy=3)

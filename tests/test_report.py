@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from deception_sim import Deceptive, Greedy
-from deception_sim.report import (
+from deception_sim.report.tables import (
     FORMATS,
     advantage_heatmap,
     best_response_curves,
@@ -22,7 +22,7 @@ from deception_sim.report import (
     to_markdown,
     value_curves,
 )
-from deception_sim.sweep import sweep
+from deception_sim.sweeps.running import sweep
 
 TABLE = pd.DataFrame(
     {

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deception_sim._scan import affine_scan
+from deception_sim.exact.scan import affine_scan
 
 
 def loop(alpha, beta, x0: float) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Monte Carlo simulation (``deception_sim.simulate``) against the exact values.
+"""Monte Carlo simulation (``deception_sim.montecarlo.engine``) against the exact values.
 
 Every Monte Carlo test passes a fixed seed, so the suite is deterministic. An
 estimate agrees with the exact value when it is within 5 standard errors,
@@ -7,13 +7,12 @@ the per-run quantity) / (the number of runs averaged): without it an event
 rarer than about 1 in ``runs`` is usually never seen, its estimate is exactly
 0 with a standard error of 0, and 5 SE would demand the exact value.
 
-The exact values come from :func:`deception_sim.evaluate`.
+The exact values come from :func:`deception_sim.exact.forward`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import zlib
 
 import numpy as np
@@ -38,11 +37,9 @@ from deception_sim import (
     UpdateRule,
     evaluate,
 )
-from deception_sim.simulate import SCALARS, SimulationResult, simulate
+from deception_sim.montecarlo import engine as simulate_module
+from deception_sim.montecarlo.engine import SCALARS, SimulationResult, simulate
 from deception_sim.testing import models
-
-# The package exports the function simulate under the module's name; reach the module.
-simulate_module = sys.modules["deception_sim.simulate"]
 
 RUNS = 20_000
 MAZE = Schedule.fixed(train=2, deploy=3)

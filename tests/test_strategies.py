@@ -18,7 +18,7 @@ from deception_sim import (
     Threshold,
     parse_strategy,
 )
-from deception_sim.strategies import BUILT_IN
+from deception_sim.strategies.builtin import BUILT_IN
 from deception_sim.testing import built_in_strategies, schedules
 
 NAMESPACE = {cls.__name__: cls for cls in BUILT_IN}

@@ -32,11 +32,10 @@ from deception_sim import (
     evaluate,
     optimize,
 )
-from deception_sim import _checkpoint as checkpoint_module
-from deception_sim.simulate import SCALARS, simulate
-from deception_sim.sweep import seed_model_payoffs, sweep
-
-sweep_module = sys.modules["deception_sim.sweep"]  # the package exports the function
+from deception_sim.montecarlo.engine import SCALARS, simulate
+from deception_sim.sweeps import checkpoint as checkpoint_module
+from deception_sim.sweeps import running as sweep_module
+from deception_sim.sweeps.running import seed_model_payoffs, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = list(SCALARS)
@@ -427,7 +426,7 @@ KILL_ARGUMENTS = {"mode": "simulate", "runs": 300_000, "seed": 3, "chunk_size": 
 def test_resume_after_the_process_is_killed(tmp_path) -> None:
     path = tmp_path / "killed.csv"
     code = (
-        "from deception_sim.sweep import sweep\n"
+        "from deception_sim.sweeps.running import sweep\n"
         f"sweep({KILL_GRID!r}, ['greedy', 'deceptive'], checkpoint={str(path)!r}, "
         f"executor='serial', progress=False, **{KILL_ARGUMENTS!r})\n"
     )

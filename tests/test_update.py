@@ -7,7 +7,7 @@ import math
 import pytest
 
 from deception_sim import HardUpdate, Payoffs, UpdateRule, objective_levels
-from deception_sim.update import prefers_mesa
+from deception_sim.model.update import prefers_mesa
 
 
 def test_hard_update_is_the_default_rule() -> None:

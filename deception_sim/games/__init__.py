@@ -24,15 +24,7 @@ best response). Three layers, in the manner of nashpy:
 
 from __future__ import annotations
 
-from .algorithms import (
-    StackelbergSolution,
-    ZeroSumSolution,
-    pure_commitment,
-    solve_stackelberg,
-    solve_zero_sum,
-    zero_sum_form,
-)
-from .continuous import (
+from .design import (
     OversightChoice,
     best_oversight,
     best_response,
@@ -41,6 +33,14 @@ from .continuous import (
     first_audits,
     random_audits,
     safety_frontier,
+)
+from .lp import (
+    StackelbergSolution,
+    ZeroSumSolution,
+    pure_commitment,
+    solve_stackelberg,
+    solve_zero_sum,
+    zero_sum_form,
 )
 from .model import (
     OBJECTIVES,

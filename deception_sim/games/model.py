@@ -5,7 +5,7 @@ long training lasts (or its distribution), which deployment episodes are
 honeypots or audits, how likely an overseen defection is detected. An agent
 option is a strategy (:class:`~deception_sim.Strategy`) or the solver's best
 response to each overseer option (:class:`BestResponse`). Every cell of the
-game is one exact evaluation (:func:`~deception_sim.evaluate`) of the agent
+game is one exact evaluation (:func:`~deception_sim.exact`) of the agent
 option on the model the overseer option defines, so the matrices mean what
 the rest of the package means:
 
@@ -37,14 +37,14 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate
-from .._scan import affine_scan
-from ..evaluate import evaluate
-from ..optimize import INFORMATION, optimize
-from ..payoffs import Payoffs
-from ..schedule import Schedule
-from ..strategies import Aligned, Deceptive, Greedy, Memoryless, Plan, Strategy, Threshold
-from ..update import HardUpdate, UpdateRule
-from .algorithms import (
+from ..exact.forward import evaluate
+from ..exact.scan import affine_scan
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import HardUpdate, UpdateRule
+from ..solvers import INFORMATION, optimize
+from ..strategies.builtin import Aligned, Deceptive, Greedy, Memoryless, Plan, Strategy, Threshold
+from .lp import (
     TOLERANCE,
     pure_commitment,
     solve_stackelberg,
@@ -123,7 +123,7 @@ class BestResponse:
     """The agent option "best-respond to whatever the overseer chose".
 
     For each overseer option, the agent's optimal policy in the information
-    setting ``information`` (:func:`~deception_sim.optimize.optimize`). As a
+    setting ``information`` (:func:`~deception_sim.solvers.optimize`). As a
     column of a matrix game it is an agent that learns which option the
     overseer picked (the follower of a pure commitment); for an agent that
     cannot, use fixed strategies.
@@ -422,7 +422,7 @@ def outcome(
 ) -> dict[str, float]:
     """The numbers a game needs from one exact evaluation of ``policy`` under ``oversight``.
 
-    ``mesa``, ``base`` and ``harm`` as in :class:`~deception_sim.evaluate.Result`;
+    ``mesa``, ``base`` and ``harm`` as in :class:`~deception_sim.exact.Result`;
     ``safety`` = 1 - P(an unoverseen defection succeeds during the run); with
     ``compliant=True`` also the expected number of unoverseen deployment
     episodes in which the agent complies.

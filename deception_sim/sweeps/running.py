@@ -25,15 +25,15 @@ How the work is done:
   optimal policy are closed-form expressions; they are computed for all such
   cells of a chunk at once, as numpy arrays (see :func:`seed_model_payoffs`).
   Any other cell, or a cell whose optimal choice is too close to call in
-  floating point, is solved by :func:`~deception_sim.evaluate` and
-  :func:`~deception_sim.optimize` as usual.
+  floating point, is solved by :func:`~deception_sim.exact` and
+  :func:`~deception_sim.solvers` as usual.
 * **Chunks and executors.** The grid's cells are numbered in grid order and
   cut into chunks of consecutive cells; chunks run serially, in a process
   pool, or on any executor with ``submit`` (a ``concurrent.futures``
   executor, or a Dask ``distributed.Client``).
 * **Checkpoints.** With ``checkpoint=PATH`` every finished chunk is appended
   to a file (Parquet, or CSV) with the fingerprint of the sweep's arguments;
-  a rerun skips the cells it finds there (see :mod:`deception_sim._checkpoint`).
+  a rerun skips the cells it finds there (see :mod:`deception_sim.sweeps.checkpoint`).
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _validate
-from ._checkpoint import KEYS, Checkpoint
-from .evaluate import evaluate
-from .optimize import INFORMATION, Optimal, optimize
-from .payoffs import Payoffs
-from .schedule import Schedule
-from .simulate import SCALARS, simulate
-from .strategies import Aligned, Deceptive, Greedy, Strategy, parse_strategy
-from .update import UpdateRule
+from .. import _validate
+from ..exact.forward import evaluate
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import UpdateRule
+from ..montecarlo.engine import SCALARS, simulate
+from ..solvers import INFORMATION, Optimal, optimize
+from ..strategies.builtin import Aligned, Deceptive, Greedy, Strategy, parse_strategy
+from .checkpoint import KEYS, Checkpoint
 
 __all__ = ["MODES", "PARAMETERS", "seed_model_payoffs", "sweep"]
 
@@ -548,7 +548,7 @@ def seed_model_payoffs(
     :class:`~deception_sim.Result` (``mesa``, ``base``, ``harm``,
     ``p_intact``, ``expected_updates``, ``p_defect``,
     ``expected_first_defection``) as arrays over the cells, equal to
-    :func:`~deception_sim.evaluate` to rounding (``tests/test_sweep.py``).
+    :func:`~deception_sim.exact` to rounding (``tests/test_sweep.py``).
 
     >>> out = seed_model_payoffs(np.array([0, 1, 2]), np.array([1, 3, 3]),
     ...                          np.array([2, 2, 2]), np.array([3, 3, 3]))
@@ -855,7 +855,7 @@ def sweep(
         optimal policy of each cell in that information setting. Default:
         ``Greedy()`` and ``Deceptive()`` (``"optimal"`` for ``mode="optimize"``).
     mode:
-        ``"evaluate"`` (exact, :func:`~deception_sim.evaluate`), ``"simulate"``
+        ``"evaluate"`` (exact, :func:`~deception_sim.exact`), ``"simulate"``
         (Monte Carlo with ``runs`` runs per cell and strategy, seeded from
         ``seed``, the cell and the strategy, so chunking does not change the
         numbers) or ``"optimize"`` (the solver's value, base payoff, rule and

@@ -12,7 +12,7 @@ passes over memory:
   boundary comes, and otherwise move only to later levels.
 
 Each state is then one first-order linear recurrence over the whole horizon,
-solved by :func:`deception_sim._scan.affine_scan` with cumulative products and
+solved by :func:`deception_sim.exact.scan.affine_scan` with cumulative products and
 sums. The same recursion, with the mass removed at the first defection or at
 the first successful unoverseen defection, gives the first-defection time and
 the ``"any"`` utility.
@@ -27,12 +27,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ._scan import affine_scan, compact
-from .controller import evaluate_controller
-from .payoffs import Payoffs
-from .schedule import Schedule
-from .strategies import Strategy
-from .update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels
+from ..strategies.builtin import Strategy
+from ..strategies.controller import evaluate_controller
+from .scan import affine_scan, compact
 
 _NO_KILL, _KILL_DEFECTION, _KILL_SUCCESS = "none", "defection", "success"
 
@@ -121,7 +121,7 @@ def evaluate(
     """Exact expected payoffs of ``policy`` on ``schedule`` under ``update``.
 
     Linear in the horizon and vectorized over it; exact to rounding. A policy
-    with memory (one that provides a :class:`~deception_sim.controller.Controller`,
+    with memory (one that provides a :class:`~deception_sim.strategies.controller.Controller`,
     such as the clock agent's optimum) is evaluated exactly on its tree of
     observation histories instead, which is for small horizons.
 

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 from scipy import optimize as sciopt
 
-from ..evaluate import evaluate
-from ..payoffs import Payoffs
-from ..schedule import Schedule
-from ..strategies import Memoryless
-from ..update import UpdateRule
+from ..exact.forward import evaluate
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import UpdateRule
+from ..strategies.builtin import Memoryless
 
 GRID_1D = 65
 GRID_2D = 17

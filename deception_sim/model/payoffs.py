@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _validate
+from .. import _validate
 
 UTILITIES: tuple[str, str] = ("count", "any")
 

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
-from ..controller import Controller
-from ..evaluate import _check_types
-from ..payoffs import Payoffs
-from ..schedule import Schedule
-from ..strategies import Memoryless, Strategy, _metadata
-from ..update import HardUpdate, UpdateRule
+from ..exact.forward import _check_types
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import HardUpdate, UpdateRule
+from ..strategies.builtin import Memoryless, Strategy, _metadata
+from ..strategies.controller import Controller
 from . import clock, known_phase, memoryless
 
 INFORMATION: tuple[str, ...] = ("known_phase", "clock", "memoryless")

@@ -11,7 +11,7 @@ compliance.
 Backward induction is a loop over episodes. To keep the horizon's work in
 numpy, :func:`solve` runs it as *policy iteration*: evaluate a policy for all
 episodes at once (each state's values obey a linear recurrence backward in
-time, solved by :func:`deception_sim._scan.affine_scan`), then let every self
+time, solved by :func:`deception_sim.exact.scan.affine_scan`), then let every self
 at every episode choose its best action against those values. Improving with
 the same tie rule from any start, the last ``k`` episodes are exact after
 ``k`` rounds, and a policy that no longer changes *is* the backward-induction
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._scan import affine_scan, compact
-from ..payoffs import Payoffs
-from ..schedule import Schedule
-from ..update import ObjectiveLevels, UpdateRule, objective_levels
+from ..exact.scan import affine_scan, compact
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import ObjectiveLevels, UpdateRule, objective_levels
 
 TRAIN, DEPLOY = 0, 1
 TIE = 1e-12

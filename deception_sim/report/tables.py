@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import _validate
+from .. import _validate
 
 FORMATS: tuple[str, ...] = ("markdown", "csv", "json", "latex")
 
@@ -275,7 +275,7 @@ def deception_advantage(
     ``best`` defaults to the table's optimal policy (``Optimal(...)``), or
     ``Deceptive()`` if it has none.
 
-    >>> from deception_sim.sweep import sweep
+    >>> from deception_sim import sweep
     >>> t = sweep({"train": [1, 2], "deploy": [0, 3]}, ["greedy", "optimal"])
     >>> advantage = deception_advantage(t)
     >>> advantage.index.tolist(), advantage.columns.tolist(), advantage.to_numpy().tolist()
@@ -414,7 +414,7 @@ def best_responses(
 
     Ties (values within ``1e-9``, relative) go to the policy listed first in the table.
 
-    >>> from deception_sim.sweep import sweep
+    >>> from deception_sim import sweep
     >>> t = sweep({"train": [3], "deploy": [0, 1, 2]}, ["greedy", "deceptive"])
     >>> best_responses(t, "deploy")[["deploy", "policy", "mesa"]]
        deploy       policy  mesa

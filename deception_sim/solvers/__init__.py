@@ -2,8 +2,8 @@
 
 :func:`optimize` solves the agent's problem in one of three information
 settings and returns a :class:`Solution` whose ``policy`` is an
-:class:`Optimal` strategy, usable in :func:`deception_sim.evaluate` and
-:func:`deception_sim.simulate.simulate` like any other.
+:class:`Optimal` strategy, usable in :func:`deception_sim.exact` and
+:func:`deception_sim.montecarlo.simulate` like any other.
 
 ``"known_phase"``
     The agent sees the phase of every episode (a honeypot looks like

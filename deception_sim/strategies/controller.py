@@ -19,7 +19,7 @@ a :class:`Controller`: a tree whose nodes are observation histories.
 :func:`evaluate_controller` computes the exact expectations of a controller
 by a forward pass over the tree (small horizons: the tree can grow like
 ``8 ** N``); :func:`table_controller` turns any decision table into one, which
-the tests use to check :func:`deception_sim.evaluate` against this second,
+the tests use to check :func:`deception_sim.exact` against this second,
 independent recursion.
 """
 
@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .payoffs import Payoffs
-from .schedule import Schedule
-from .update import ObjectiveLevels, UpdateRule, objective_levels
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import ObjectiveLevels, UpdateRule, objective_levels
 
 UNCHANGED, UPDATED, DRIFTED = 0, 1, 2
 OUTCOMES = 3

@@ -18,7 +18,7 @@ whether it was modified) but sees only the schedule's cue.
   ``MAX_TREE_HORIZON`` the problem is solved exactly by backward induction
   over the tree of everything the agent can observe (cues, and whether its
   objective changed), with every modified self choosing for its own
-  objective; the policy is a :class:`~deception_sim.controller.Controller`.
+  objective; the policy is a :class:`~deception_sim.strategies.controller.Controller`.
   Longer horizons in these cases are refused with an explanation: there is
   no exact finite statistic to solve over.
 """
@@ -30,10 +30,10 @@ import dataclasses
 
 import numpy as np
 
-from ..controller import DRIFTED, OUTCOMES, UNCHANGED, UPDATED, Controller
-from ..payoffs import Payoffs
-from ..schedule import Schedule
-from ..update import UpdateRule, objective_levels
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import UpdateRule, objective_levels
+from ..strategies.controller import DRIFTED, OUTCOMES, UNCHANGED, UPDATED, Controller
 from . import known_phase
 from .known_phase import DEPLOY, TIE
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
-from . import _validate
-from .payoffs import UTILITIES, Payoffs
-from .report import FORMATS, render, results_table
-from .schedule import Schedule
-from .strategies import Deceptive, Greedy, Plan, Strategy, parse_strategy
-from .update import UpdateRule
+from .. import _validate
+from ..model.payoffs import UTILITIES, Payoffs
+from ..model.schedule import Schedule
+from ..model.update import UpdateRule
+from ..report.tables import FORMATS, render, results_table
+from ..strategies.builtin import Deceptive, Greedy, Plan, Strategy, parse_strategy
 
 MAX_ALL_PLANS_HORIZON = 16
 
@@ -187,7 +187,7 @@ def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
     schedule, update, payoffs = _model(args)
     policies = _policies(args, schedule)
     if monte_carlo:
-        from .simulate import simulate
+        from ..montecarlo.engine import simulate
 
         runs = _validate.integer("runs", args.runs, minimum=1)
         results = [
@@ -195,7 +195,7 @@ def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
             for p in policies
         ]
     else:
-        from .evaluate import evaluate
+        from ..exact.forward import evaluate
 
         results = [evaluate(p, schedule, update, payoffs) for p in policies]
     if args.curves:
@@ -210,8 +210,8 @@ def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
 
 
 def _run_optimize(args: argparse.Namespace) -> None:
-    from .evaluate import evaluate
-    from .optimize import INFORMATION, clock, optimize
+    from ..exact.forward import evaluate
+    from ..solvers import INFORMATION, clock, optimize
 
     schedule, update, payoffs = _model(args)
     settings = (args.information,)
@@ -328,7 +328,7 @@ def _add_drift_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _run_drift(args: argparse.Namespace) -> None:
-    from . import drift
+    from .. import drift
 
     def fields(option: str, text: str, count: int) -> list[str]:
         parts = text.split(":")
@@ -501,7 +501,7 @@ def _sweep_values(option: str, text: str, kind: str) -> list[object]:
 
 
 def _run_sweep(args: argparse.Namespace) -> None:
-    from .sweep import sweep
+    from ..sweeps.running import sweep
 
     grid = {}
     for option, name, kind in _SWEEP_AXES:
@@ -563,7 +563,7 @@ def _run_sweep(args: argparse.Namespace) -> None:
         if client is not None:
             client.close()
     if figure is not None:
-        from .report import advantage_heatmap, save_figure
+        from ..report.tables import advantage_heatmap, save_figure
 
         keep = table.drop(columns=[n for n in grid if n not in ("train", "deploy")])
         save_figure(advantage_heatmap(keep), figure)
@@ -573,8 +573,8 @@ def _run_sweep(args: argparse.Namespace) -> None:
 
 def _add_game_command(commands: argparse._SubParsersAction) -> None:
     """``deception-sim game training-length|honeypot|audit|frontier`` (SPEC 3.5)."""
-    from .games.model import CONCEPTS, OBJECTIVES
-    from .optimize import INFORMATION
+    from ..games.model import CONCEPTS, OBJECTIVES
+    from ..solvers import INFORMATION
 
     game = commands.add_parser("game", help="overseer-versus-agent games: equilibria, frontier")
     kinds = game.add_subparsers(
@@ -641,8 +641,8 @@ def _run_game(args: argparse.Namespace) -> None:
     import functools
     import json
 
-    from . import games
-    from .report import to_json
+    from .. import games
+    from ..report.tables import to_json
 
     payoffs = Payoffs(
         v_deploy=args.v_deploy,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate
+from .. import _validate
 
 MAX_LEVELS = 20_000
 """Most live objective levels exact evaluation will track (see :func:`objective_levels`)."""

@@ -29,13 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _validate
-from .controller import DRIFTED, UNCHANGED, UPDATED, Controller
-from .evaluate import Result, _check_types
-from .payoffs import Payoffs
-from .schedule import Schedule
-from .strategies import Strategy
-from .update import HardUpdate, UpdateRule, objective_levels, prefers_mesa
+from .. import _validate
+from ..exact.forward import Result, _check_types
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import HardUpdate, UpdateRule, objective_levels, prefers_mesa
+from ..strategies.builtin import Strategy
+from ..strategies.controller import DRIFTED, UNCHANGED, UPDATED, Controller
 
 BATCH_SIZE = 2**15
 """Runs simulated together in one set of arrays (bounds memory for large ``runs``)."""
@@ -92,7 +92,7 @@ class SimulationResult:
     Examples
     --------
     >>> from deception_sim import Deceptive, Schedule
-    >>> from deception_sim.simulate import simulate
+    >>> from deception_sim import simulate
     >>> result = simulate(Deceptive(), Schedule.fixed(2, 3), runs=100, seed=1)
     >>> result.mesa, result.mesa_se, result.runs
     (3.0, 0.0, 100)
@@ -124,7 +124,7 @@ class SimulationResult:
         """The estimates, their standard errors and ``runs``, for one table row.
 
         >>> from deception_sim import Greedy, Schedule
-        >>> from deception_sim.simulate import simulate
+        >>> from deception_sim import simulate
         >>> row = simulate(Greedy(), Schedule.fixed(2, 3), runs=10, seed=0).summary()
         >>> row["policy"], row["mesa"], row["base"], row["runs"]
         ('Greedy()', 1.0, 4.0, 10)
@@ -152,7 +152,7 @@ class SimulationResult:
         gives NaN.
 
         >>> from deception_sim import Memoryless, Schedule, evaluate
-        >>> from deception_sim.simulate import simulate
+        >>> from deception_sim import simulate
         >>> s = Schedule.fixed(2, 3)
         >>> exact = evaluate(Memoryless(0.5), s)
         >>> z = simulate(Memoryless(0.5), s, runs=2000, seed=3).z_scores(exact)
@@ -200,7 +200,7 @@ def simulate(
     Parameters
     ----------
     policy, schedule, update, payoffs:
-        The model, as for :func:`deception_sim.evaluate` (``update`` defaults
+        The model, as for :func:`deception_sim.exact` (``update`` defaults
         to :func:`HardUpdate`, ``payoffs`` to ``Payoffs()``).
     runs:
         Number of runs (an integer >= 1).
@@ -215,7 +215,7 @@ def simulate(
     The lecture's maze: with an observable boundary nothing is random.
 
     >>> from deception_sim import Plan, Schedule
-    >>> from deception_sim.simulate import simulate
+    >>> from deception_sim import simulate
     >>> maze = Schedule.fixed(train=2, deploy=3)
     >>> simulate(Plan("BBAAA"), maze, runs=1000, seed=0).mesa
     3.0

@@ -4,7 +4,7 @@ The overseer's options here are a continuous family (a *design*: a function
 from a parameter, such as the audited fraction of deployment, to an
 :class:`~deception_sim.games.Oversight`). The agent best-responds to the
 announced option with the optimal-policies solver
-(:func:`~deception_sim.optimize.optimize`, memoryless by default), and the
+(:func:`~deception_sim.solvers.optimize`, memoryless by default), and the
 overseer picks the parameter that maximizes its payoff given that response
 (a Stackelberg game with a continuum of commitments): a dense grid over the
 parameter, then ``scipy.optimize.minimize_scalar`` (bounded) from the best
@@ -25,12 +25,12 @@ import pandas as pd
 from scipy import optimize as sciopt
 
 from .. import _validate
-from ..evaluate import evaluate
-from ..optimize import INFORMATION, Solution, optimize
-from ..payoffs import Payoffs
-from ..schedule import Schedule
-from ..strategies import Deceptive, Greedy, Strategy
-from ..update import HardUpdate, UpdateRule
+from ..exact.forward import evaluate
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import HardUpdate, UpdateRule
+from ..solvers import INFORMATION, Solution, optimize
+from ..strategies.builtin import Deceptive, Greedy, Strategy
 from .model import OverseerPayoffs, Oversight, outcome
 
 Design = Callable[[float], Oversight]

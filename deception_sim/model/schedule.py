@@ -30,7 +30,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import _validate
+from .. import _validate
 
 PHASES: tuple[str, str] = ("train", "deploy")
 """Names of the two phases, in the order they occur."""

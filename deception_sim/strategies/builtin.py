@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate
-from .schedule import CUES, Schedule
-from .update import TIE_TOLERANCE
+from .. import _validate
+from ..model.schedule import CUES, Schedule
+from ..model.update import TIE_TOLERANCE
 
 
 class Strategy:
@@ -59,7 +59,7 @@ class Strategy:
         raise NotImplementedError
 
     def controller(self, schedule: Schedule, update, payoffs):
-        """A :class:`~deception_sim.controller.Controller` if the strategy has a memory.
+        """A :class:`~deception_sim.strategies.controller.Controller` if the strategy has a memory.
 
         Strategies whose choice depends on their history (not only on the
         episode, the cue and their objective level) return their tree of

@@ -76,12 +76,12 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from . import _validate
-from .evaluate import Result, evaluate
-from .payoffs import Payoffs
-from .schedule import Schedule
-from .strategies import Aligned, Strategy
-from .update import UpdateRule
+from .. import _validate
+from ..exact.forward import Result, evaluate
+from ..model.payoffs import Payoffs
+from ..model.schedule import Schedule
+from ..model.update import UpdateRule
+from ..strategies.builtin import Aligned, Strategy
 
 INTENDED = "X"
 """Name of the intended objective in :func:`standard_world` ("accurate answers")."""

@@ -1,0 +1,23 @@
+"""The model (SPEC 2): schedules of oversight, update rules and payoffs.
+
+Everything else in the package computes with these objects: they are frozen,
+validated and hashable, and they say *what* happens in a run; the one
+definition of what happens within an episode is :mod:`deception_sim.model.episode`.
+"""
+
+from .payoffs import UTILITIES, Payoffs
+from .schedule import CUES, PHASES, Schedule
+from .update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels, prefers_mesa
+
+__all__ = [
+    "CUES",
+    "PHASES",
+    "UTILITIES",
+    "HardUpdate",
+    "ObjectiveLevels",
+    "Payoffs",
+    "Schedule",
+    "UpdateRule",
+    "objective_levels",
+    "prefers_mesa",
+]
