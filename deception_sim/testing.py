@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 from .model.payoffs import UTILITIES, Payoffs
 from .model.schedule import Schedule
 from .model.update import HardUpdate, UpdateRule
-from .strategies.builtin import (
+from .strategies import (
     Aligned,
     Bayesian,
     Deceptive,

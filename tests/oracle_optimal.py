@@ -21,7 +21,7 @@ import numpy as np
 
 from deception_sim import Plan, Strategy, evaluate
 from deception_sim.model.update import prefers_mesa
-from deception_sim.strategies.builtin import _metadata
+from deception_sim.strategies.base import metadata as _metadata
 
 
 def known_phase_optimum(schedule, update, payoffs) -> tuple[float, float]:

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 
 from deception_sim import Greedy, HardUpdate, Payoffs, Schedule, Strategy, evaluate, simulate
-from deception_sim.strategies.builtin import _metadata
-from deception_sim.strategies.controller import Controller, evaluate_controller, table_controller
+from deception_sim.exact.tree import evaluate_controller
+from deception_sim.strategies.base import metadata as _metadata
+from deception_sim.strategies.controller import Controller, table_controller
 from deception_sim.testing import models
 
 SCALARS = ("mesa", "base", "harm", "p_intact", "expected_updates", "p_defect")

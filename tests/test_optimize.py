@@ -25,12 +25,13 @@ from deception_sim import (
     evaluate,
     objective_levels,
 )
-from deception_sim.exact.forward import _from_curves
-from deception_sim.montecarlo.engine import simulate
+from deception_sim.exact.evaluation import from_tree_curves
+from deception_sim.exact.tree import evaluate_controller
+from deception_sim.montecarlo import simulate
 from deception_sim.solvers import Optimal, optimize
 from deception_sim.solvers import clock as clock_module
 from deception_sim.solvers import known_phase as known_phase_module
-from deception_sim.strategies.controller import UNCHANGED, UPDATED, evaluate_controller
+from deception_sim.strategies.controller import UNCHANGED, UPDATED
 from deception_sim.testing import payoffs, schedules, update_rules
 
 MAZE = Schedule.fixed(train=2, deploy=3)
@@ -112,7 +113,7 @@ def test_clock_with_a_noisy_cue_is_the_best_of_all_histories(schedule, update, p
 
 def evaluate_controller_totals(tree, schedule, update, pay) -> float:
     curves = evaluate_controller(tree, schedule, update, pay)
-    return _from_curves(curves, schedule, update, pay)["mesa"]
+    return from_tree_curves(curves, schedule, pay)[0].mesa
 
 
 @given(observable(max_horizon=4), update_rules(), payoffs())
@@ -123,14 +124,16 @@ def test_the_history_tree_with_a_perfect_cue_is_the_known_phase_solution(schedul
     # the goal was met, and the tree weighs that by its probability; see the docs.)
     assume(pay.utility == "count" or len(objective_levels(update, pay.indifference)) == 1)
     tree = clock_module._tree(schedule, update, pay)
-    assert tree[1] == pytest.approx(optimize(schedule, update, pay).value, abs=1e-9)
+    assert tree.value == pytest.approx(optimize(schedule, update, pay).value, abs=1e-9)
 
 
 @given(schedules(max_horizon=5), payoffs())
 def test_the_history_tree_without_a_cue_is_the_probe_solution(schedule, pay) -> None:
     schedule = dataclasses.replace(schedule, cue_accuracy=0.5)
     tree = clock_module._tree(schedule, HardUpdate(), pay)
-    assert tree[1] == pytest.approx(optimize(schedule, HardUpdate(), pay, "clock").value, abs=1e-9)
+    assert tree.value == pytest.approx(
+        optimize(schedule, HardUpdate(), pay, "clock").value, abs=1e-9
+    )
 
 
 def test_the_clock_optimum_with_a_noisy_cue_reads_past_cues() -> None:
@@ -251,11 +254,11 @@ def test_claim_clock_beats_memoryless_and_known_phase_beats_clock(schedule, pay,
 def test_policy_iteration_falls_back_to_the_exact_loop() -> None:
     schedule = Schedule.random_boundary(6, [0.1, 0.2, 0.2, 0.2, 0.2, 0.1, 0.0], honeypot_rate=0.3)
     update, pay = UpdateRule(detect=0.8, rate=0.5, drift=0.1), Payoffs(v_deploy=3.0)
-    fast = known_phase_module.solve(schedule, update, pay)
-    slow = known_phase_module.solve(schedule, update, pay, max_rounds=1)
-    assert slow[4]["method"] == "backward induction loop"
-    assert np.array_equal(fast[0], slow[0])
-    assert slow[2] == pytest.approx(fast[2], abs=1e-12)
+    fast = known_phase_module.induction(schedule, update, pay)
+    slow = known_phase_module.induction(schedule, update, pay, max_rounds=1)
+    assert slow.method == "backward induction loop"
+    assert np.array_equal(fast.policy, slow.policy)
+    assert slow.mesa == pytest.approx(fast.mesa, abs=1e-12)
 
 
 def test_modified_selves_choose_for_themselves() -> None:
@@ -271,17 +274,44 @@ def test_modified_selves_choose_for_themselves() -> None:
 
 
 def test_optimal_is_a_strategy_for_its_own_model_only() -> None:
-    best = Optimal(MAZE)
-    assert best == Optimal(MAZE, HardUpdate(), Payoffs(), "known_phase")
-    assert hash(best) == hash(Optimal(MAZE))
-    assert eval(repr(best), {}, {
-        "Optimal": Optimal, "Schedule": Schedule, "HardUpdate": HardUpdate, "Payoffs": Payoffs
-    }) == best
+    best = optimize(MAZE).policy
+    again = optimize(MAZE, HardUpdate(), Payoffs(), "known_phase").policy
+    assert best == again and best is not again
+    assert hash(best) == hash(again)
+    assert repr(best) == (
+        "Optimal(Schedule.fixed(train=2, deploy=3), HardUpdate(), Payoffs(v_deploy=1.0, "
+        "v_overseen=1.0, success=1.0, utility='count', discount=1.0), information='known_phase')"
+    )
     assert best.metadata["solver"] and best.name == "Optimal(known_phase)"
     with pytest.raises(ValueError, match="schedule"):
         evaluate(best, Schedule.fixed(3, 2))
     mc = simulate(best, MAZE, runs=1000, seed=0)
     assert mc.mesa == 3.0
+
+
+@pytest.mark.parametrize("information", ["known_phase", "clock", "memoryless"])
+def test_a_solved_policy_cannot_be_changed(information: str) -> None:
+    schedule = MAZE if information == "known_phase" else Schedule.fixed(2, 3, cue_accuracy=0.8)
+    first = optimize(schedule, information=information)
+    second = optimize(schedule, information=information)
+    assert first == second and first.policy is not second.policy
+    tree = first.policy.controller(schedule, HardUpdate(), Payoffs())
+    arrays = [first.policy.table] if tree is None else [tree.action, tree.child, tree.level]
+    for array in arrays:
+        assert array is not None and not array.flags.writeable
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0
+    assert evaluate(first.policy, schedule).mesa == pytest.approx(first.value, abs=1e-12)
+
+
+def test_optimal_is_built_from_what_a_solver_found_and_solves_nothing() -> None:
+    table = np.zeros((1, 5, 2))
+    table[0, 2:, 1] = 1.0
+    policy = Optimal(MAZE, HardUpdate(), Payoffs(), "known_phase", table=table)
+    table[...] = 1.0  # the caller's array stays the caller's
+    assert policy.plan() == "BBAAA" and evaluate(policy, MAZE).mesa == 3.0
+    with pytest.raises(ValueError, match="exactly one"):
+        Optimal(MAZE, HardUpdate(), Payoffs(), "known_phase")
 
 
 @pytest.mark.parametrize(

@@ -37,8 +37,8 @@ from deception_sim import (
     UpdateRule,
     evaluate,
 )
-from deception_sim.montecarlo import engine as simulate_module
-from deception_sim.montecarlo.engine import SCALARS, SimulationResult, simulate
+from deception_sim.montecarlo import SCALARS, SimulationResult, simulate
+from deception_sim.montecarlo import simulation as simulate_module
 from deception_sim.testing import models
 
 RUNS = 20_000

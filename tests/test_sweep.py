@@ -32,7 +32,7 @@ from deception_sim import (
     evaluate,
     optimize,
 )
-from deception_sim.montecarlo.engine import SCALARS, simulate
+from deception_sim.montecarlo import SCALARS, simulate
 from deception_sim.sweeps import checkpoint as checkpoint_module
 from deception_sim.sweeps import running as sweep_module
 from deception_sim.sweeps.running import seed_model_payoffs, sweep

@@ -25,7 +25,7 @@ from ..model.payoffs import UTILITIES, Payoffs
 from ..model.schedule import Schedule
 from ..model.update import UpdateRule
 from ..report.tables import FORMATS, render, results_table
-from ..strategies.builtin import Deceptive, Greedy, Plan, Strategy, parse_strategy
+from ..strategies import Deceptive, Greedy, Plan, Strategy, parse_strategy
 
 MAX_ALL_PLANS_HORIZON = 16
 
@@ -187,7 +187,7 @@ def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
     schedule, update, payoffs = _model(args)
     policies = _policies(args, schedule)
     if monte_carlo:
-        from ..montecarlo.engine import simulate
+        from ..montecarlo import simulate
 
         runs = _validate.integer("runs", args.runs, minimum=1)
         results = [
@@ -195,7 +195,7 @@ def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
             for p in policies
         ]
     else:
-        from ..exact.forward import evaluate
+        from ..exact import evaluate
 
         results = [evaluate(p, schedule, update, payoffs) for p in policies]
     if args.curves:
@@ -210,7 +210,7 @@ def _run_evaluate(args: argparse.Namespace, monte_carlo: bool) -> None:
 
 
 def _run_optimize(args: argparse.Namespace) -> None:
-    from ..exact.forward import evaluate
+    from ..exact import evaluate
     from ..solvers import INFORMATION, clock, optimize
 
     schedule, update, payoffs = _model(args)

@@ -77,11 +77,11 @@ import pandas as pd
 from scipy import optimize, special
 
 from .. import _validate
-from ..exact.forward import Result, evaluate
+from ..exact import Result, evaluate
 from ..model.payoffs import Payoffs
 from ..model.schedule import Schedule
 from ..model.update import UpdateRule
-from ..strategies.builtin import Aligned, Strategy
+from ..strategies import Aligned, Strategy
 
 INTENDED = "X"
 """Name of the intended objective in :func:`standard_world` ("accurate answers")."""

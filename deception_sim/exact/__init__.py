@@ -1,5 +1,14 @@
-"""Exact evaluation (SPEC 3.1): expected payoffs by a forward recursion, linear in N."""
+"""Exact evaluation (SPEC 3.1): expected payoffs by a forward recursion, linear in N.
 
-from .forward import Result, defect_probabilities, evaluate
+:func:`evaluate` is the entry point; :class:`Result` what it returns. Inside:
+:mod:`~deception_sim.exact.forward` (the recursion over phase and objective
+level), :mod:`~deception_sim.exact.scan` (its numerical kernel),
+:mod:`~deception_sim.exact.tree` (policies with memory) and the closed forms
+that are fast paths for particular strategy forms.
+"""
 
-__all__ = ["Result", "defect_probabilities", "evaluate"]
+from .evaluation import check_model, evaluate
+from .forward import defect_probabilities
+from .result import Result
+
+__all__ = ["Result", "check_model", "defect_probabilities", "evaluate"]

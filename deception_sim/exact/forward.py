@@ -1,4 +1,4 @@
-"""Exact evaluation (SPEC 3.1): a forward recursion over (phase, objective level).
+"""The forward recursion over (phase, objective level): exact totals and curves, linear in N.
 
 The phase process does not depend on the agent, and the agent's objective
 only erodes, so with the states ordered by phase and then by level every
@@ -12,65 +12,32 @@ passes over memory:
   boundary comes, and otherwise move only to later levels.
 
 Each state is then one first-order linear recurrence over the whole horizon,
-solved by :func:`deception_sim.exact.scan.affine_scan` with cumulative products and
-sums. The same recursion, with the mass removed at the first defection or at
-the first successful unoverseen defection, gives the first-defection time and
-the ``"any"`` utility.
+solved by :func:`deception_sim.exact.scan.affine_scan` with cumulative products
+and sums. The same recursion, with the mass removed at the first defection or
+at the first success, gives the first-defection time and the ``"any"``
+utility. What a defection or a compliance does in an episode comes from
+:mod:`deception_sim.model.episode`, summed into per-episode rates.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..model.payoffs import Payoffs
-from ..model.schedule import Schedule
-from ..model.update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels
-from ..strategies.builtin import Strategy
-from ..strategies.controller import evaluate_controller
+from ..model import ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model.episode import DefectionRates, Number, defection_rates, drift_rate
 from .scan import affine_scan, compact
 
 _NO_KILL, _KILL_DEFECTION, _KILL_SUCCESS = "none", "defection", "success"
 
 
 @dataclass(frozen=True)
-class Result:
-    """Exact expected payoffs and diagnostics of one policy on one model.
+class Totals:
+    """The scalar results of one evaluation (named as in :mod:`deception_sim.model.measures`)."""
 
-    Attributes
-    ----------
-    mesa:
-        Expected mesa utility under the *original* mesa objective (expected
-        discounted value for ``utility="count"``, the discounted probability
-        of at least one successful unoverseen defection for ``"any"``).
-    base:
-        Expected discounted number of compliant episodes (base objective).
-    harm:
-        Expected number of successful unoverseen defections (undiscounted).
-    p_intact:
-        Probability that the objective is untouched at the end of the run.
-    expected_updates:
-        Expected number of updates (detected overseen defections).
-    p_defect:
-        Probability that the agent defects at least once during the run.
-    expected_first_defection:
-        Expected episode (1-based) of the first defection, given that there is
-        one (NaN when ``p_defect`` is 0).
-    curves:
-        Per-episode curves, a DataFrame indexed by episode (see :attr:`curves`).
-
-    The run reaches episode ``t`` with probability ``continue_prob ** (t-1)``;
-    per-episode curves are conditional on reaching the episode, totals are not.
-    """
-
-    policy: Strategy
-    schedule: Schedule
-    update: UpdateRule
-    payoffs: Payoffs
     mesa: float
     base: float
     harm: float
@@ -78,92 +45,9 @@ class Result:
     expected_updates: float
     p_defect: float
     expected_first_defection: float
-    _parts: dict[str, object] = field(repr=False, compare=False)
-
-    @cached_property
-    def curves(self) -> pd.DataFrame:
-        """Per-episode curves, indexed by ``episode`` = 1..N.
-
-        Columns: ``p_train`` (training episode), ``p_overseen``, ``p_live``
-        (the objective still prefers to defect, before the episode),
-        ``p_defect``, ``p_update``, ``p_intact`` (objective untouched after
-        the episode), ``mesa_gain`` (expected mesa value, count utility,
-        undiscounted), ``base_gain`` (probability of compliance), ``harm``,
-        ``p_first_defection`` and ``p_reach`` (the run reaches the episode);
-        with ``utility="any"`` also ``p_first_success``.
-        """
-        if "curves" in self._parts:  # a policy with memory, evaluated on its tree
-            return self._parts["curves"]
-        return _curves(self._parts, self.schedule, self.update, self.payoffs)
-
-    def summary(self) -> dict[str, float | str]:
-        """The scalar results with the model's description, for one table row."""
-        return {
-            "policy": self.policy.name,
-            "schedule": self.schedule.describe(),
-            "update": repr(self.update),
-            "mesa": self.mesa,
-            "base": self.base,
-            "harm": self.harm,
-            "p_intact": self.p_intact,
-            "expected_updates": self.expected_updates,
-            "p_defect": self.p_defect,
-            "expected_first_defection": self.expected_first_defection,
-        }
 
 
-def evaluate(
-    policy: Strategy,
-    schedule: Schedule,
-    update: UpdateRule | None = None,
-    payoffs: Payoffs | None = None,
-) -> Result:
-    """Exact expected payoffs of ``policy`` on ``schedule`` under ``update``.
-
-    Linear in the horizon and vectorized over it; exact to rounding. A policy
-    with memory (one that provides a :class:`~deception_sim.strategies.controller.Controller`,
-    such as the clock agent's optimum) is evaluated exactly on its tree of
-    observation histories instead, which is for small horizons.
-
-    Examples
-    --------
-    The lecture's maze: two training episodes, then three of deployment.
-
-    >>> from deception_sim import Plan, Schedule, evaluate
-    >>> maze = Schedule.fixed(train=2, deploy=3)
-    >>> evaluate(Plan("AAAAA"), maze).mesa
-    1.0
-    >>> evaluate(Plan("BBAAA"), maze).mesa
-    3.0
-    """
-    update = HardUpdate() if update is None else update
-    payoffs = Payoffs() if payoffs is None else payoffs
-    _check_types(policy=policy, schedule=schedule, update=update, payoffs=payoffs)
-    tree = policy.controller(schedule, update, payoffs)
-    if tree is not None:
-        curves = evaluate_controller(tree, schedule, update, payoffs)
-        parts = _from_curves(curves, schedule, update, payoffs)
-    else:
-        table = np.asarray(policy.decision_table(schedule), dtype=float)
-        parts = _forward(table, schedule, update, payoffs)
-    return Result(policy=policy, schedule=schedule, update=update, payoffs=payoffs, **parts)
-
-
-def _check_types(**named: object) -> None:
-    expected = {
-        "policy": Strategy,
-        "schedule": Schedule,
-        "update": UpdateRule,
-        "payoffs": Payoffs,
-    }
-    for name, value in named.items():
-        if not isinstance(value, expected[name]):
-            raise ValueError(
-                f"{name} must be a {expected[name].__name__}, got {type(value).__name__}"
-            )
-
-
-def defect_probabilities(table: np.ndarray, schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
+def defect_probabilities(table: np.ndarray, schedule: Schedule) -> tuple[Number, Number]:
     """``P(A | episode, phase)`` for a live agent: the decision table mixed over cues.
 
     Returns ``(train, deploy)``, each of the table's leading shape without the
@@ -178,58 +62,7 @@ def defect_probabilities(table: np.ndarray, schedule: Schedule) -> tuple[np.ndar
     return _mix(on_train_cue, on_deploy_cue, q), _mix(on_train_cue, on_deploy_cue, 1.0 - q)
 
 
-def _forward(
-    table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payoffs
-) -> dict[str, object]:
-    n = schedule.horizon
-    if table.shape[-2:] != (n, 2):
-        raise ValueError(f"the policy's decision table has shape {table.shape}, not ({n}, 2)")
-    levels = objective_levels(update, payoffs.indifference)
-    if table.ndim == 3 and table.shape[0] != len(levels):
-        raise ValueError(
-            f"a per-level decision table needs {len(levels)} levels, got {table.shape[0]}"
-        )
-    first, last = schedule.support()
-    survival = schedule.survival()
-    # Mixed over cues within each phase's window only, and kept as one number
-    # where the table is constant there (most built-in strategies).
-    columns_train = [compact(table[..., :last, cue]) for cue in (0, 1)]
-    columns_deploy = [compact(table[..., first:, cue]) for cue in (0, 1)]
-    train = _Phase(
-        start=0,
-        stop=last,
-        a=_mix(*columns_train, schedule.cue_accuracy),
-        overseen=1.0,
-        scale=None if first == last else survival[:last],
-    )
-    deploy = _Phase(
-        start=first,
-        stop=n,
-        a=_mix(*columns_deploy, 1.0 - schedule.cue_accuracy),
-        overseen=compact(schedule.honeypots()[first:]),
-        scale=None,
-    )
-    model = _Model(levels, update, payoffs, schedule.train_pmf, train, deploy)
-    kept = model.train_chain(_NO_KILL)
-    parts: dict[str, object] = {
-        "train": train,
-        "deploy": deploy,
-        "survival": survival,
-        "kept_train": kept,
-        "kept_deploy": model.deploy_chain(kept, _NO_KILL),
-    }
-    # The first defection: the same recursion, with the mass removed when it defects.
-    # In training that is the chain itself when every defection is detected.
-    same = update.detect == 1.0 and update.drift == 0.0 and len(levels) == 1
-    clean = kept if same else model.train_chain(_KILL_DEFECTION)
-    parts["clean_train"] = clean
-    parts["clean_deploy"] = model.deploy_chain(clean, _KILL_DEFECTION)
-    if payoffs.utility == "any":
-        parts["safe_deploy"] = model.deploy_chain(kept, _KILL_SUCCESS)
-    return _totals(parts, schedule, update, payoffs)
-
-
-def _mix(on_train_cue, on_deploy_cue, p_train_cue: float):
+def _mix(on_train_cue: Number, on_deploy_cue: Number, p_train_cue: float) -> Number:
     """Defection probability in a phase that shows the train cue with ``p_train_cue``."""
     if p_train_cue == 1.0:
         return on_train_cue
@@ -244,48 +77,46 @@ def _mix(on_train_cue, on_deploy_cue, p_train_cue: float):
 class _Phase:
     """One phase's window of episodes ``start..stop-1`` and its coefficients there.
 
-    ``a`` (probability that a live agent defects) and ``overseen`` are one
-    number when constant over the window, else arrays over it (``a`` per level
-    has shape ``(levels, window)``); ``scale`` multiplies the states (the
-    probability that training has not ended), ``None`` for 1.
+    ``a`` (probability that a live agent defects) is one number when constant
+    over the window, else an array over it (per level: shape ``(levels,
+    window)``); ``rates`` and ``drift`` are what a defection and a compliance
+    do there (:mod:`deception_sim.model.episode`); ``scale`` multiplies the
+    states (the probability that training has not ended), ``None`` for 1.
     """
 
     start: int
     stop: int
-    a: np.ndarray | float
-    overseen: np.ndarray | float
+    a: Number
+    overseen: Number
+    rates: DefectionRates
+    drift: Number
     scale: np.ndarray | None
 
     @property
     def length(self) -> int:
         return self.stop - self.start
 
-    def a_of(self, level: int) -> np.ndarray | float:
+    def a_of(self, level: int) -> Number:
         return self.a[level] if np.ndim(self.a) == 2 else self.a
 
-    def mass(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray | float]:
-        """Over the window: live probability, and the probability of defecting."""
-        live = self._live(states)
-        return _scaled(live, self.scale), self.defect(states, live)
+    def live(self, states: np.ndarray) -> Number:
+        """Over the window: the probability of being live (scaled)."""
+        return _scaled(self._live(states), self.scale)
 
-    def defect(self, states: np.ndarray, live: np.ndarray | None = None) -> np.ndarray | float:
+    def defect(self, states: np.ndarray) -> Number:
         """Over the window: the probability of defecting in each episode."""
-        span = states[:, : self.length]
         if np.ndim(self.a) == 2:
-            defect = np.einsum("jt,jt->t", span, self.a)
+            defect = np.einsum("jt,jt->t", states[:, : self.length], self.a)
         else:
-            defect = _scaled(self._live(states) if live is None else live, self.a)
+            defect = _scaled(self._live(states), self.a)
         return _scaled(defect, self.scale)
 
     def _live(self, states: np.ndarray) -> np.ndarray:
-        """Live probability over the window, before the ``scale`` of training."""
         span = states[:, : self.length]
         return span[0] if span.shape[0] == 1 else span.sum(axis=0)
 
 
-def _scaled(
-    values: np.ndarray | float, factor: np.ndarray | float | None
-) -> np.ndarray | float:
+def _scaled(values: Number, factor: Number | None) -> Number:
     """``values * factor`` without the work when the factor is None, or the number 0 or 1."""
     if factor is None:
         return values
@@ -297,46 +128,131 @@ def _scaled(
     return values * factor
 
 
+def _nonzero(x: Number) -> Number | None:
+    return None if np.ndim(x) == 0 and x == 0.0 else x
+
+
+@dataclass(frozen=True)
+class Recursion:
+    """The solved recursion of one evaluation (used to compute totals and curves, never kept).
+
+    ``kept_*`` are the states of the plain chain; ``clean_*`` with the mass
+    removed at the first defection; ``safe_*`` (``"any"`` utility) at the
+    first success. ``*_train`` is ``Y``, ``*_deploy`` is ``Z``.
+    """
+
+    schedule: Schedule
+    payoffs: Payoffs
+    train: _Phase
+    deploy: _Phase
+    kept_train: np.ndarray
+    kept_deploy: np.ndarray
+    clean_train: np.ndarray
+    clean_deploy: np.ndarray
+    safe_train: np.ndarray | None
+    safe_deploy: np.ndarray | None
+
+
+def run(table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Recursion:
+    """Solve the forward recursion for a (per-level) decision table that has been checked."""
+    n = schedule.horizon
+    levels = objective_levels(update, payoffs.indifference)
+    if table.ndim == 3 and table.shape[0] != len(levels):
+        raise ValueError(
+            f"a per-level decision table needs {len(levels)} levels, got {table.shape[0]}"
+        )
+    first, last = schedule.support()
+    survival = schedule.survival()
+    # Mixed over cues within each phase's window only, and kept as one number
+    # where the table is constant there (most built-in strategies).
+    columns_train = [compact(table[..., :last, cue]) for cue in (0, 1)]
+    columns_deploy = [compact(table[..., first:, cue]) for cue in (0, 1)]
+    honeypot = compact(schedule.honeypots()[first:])
+    train = _Phase(
+        start=0,
+        stop=last,
+        a=_mix(*columns_train, schedule.cue_accuracy),
+        overseen=1.0,
+        rates=defection_rates(1.0, update, payoffs),
+        drift=drift_rate(1.0, update),
+        scale=None if first == last else survival[:last],
+    )
+    deploy = _Phase(
+        start=first,
+        stop=n,
+        a=_mix(*columns_deploy, 1.0 - schedule.cue_accuracy),
+        overseen=honeypot,
+        rates=defection_rates(honeypot, update, payoffs),
+        drift=drift_rate(honeypot, update),
+        scale=None,
+    )
+    model = _Chains(levels, schedule.train_pmf, train, deploy)
+    kept = model.train_chain(_NO_KILL)
+    # The first defection: the same recursion, with the mass removed when it defects.
+    # In training that is the chain itself when every defection is detected and
+    # nothing else moves the objective.
+    same = _nonzero(train.drift) is None and _is_one(train.rates.update) and len(levels) == 1
+    clean = kept if same else model.train_chain(_KILL_DEFECTION)
+    safe_train = safe_deploy = None
+    if payoffs.utility == "any":
+        safe_train = kept if _nonzero(train.rates.success) is None else None
+        if safe_train is None:
+            safe_train = model.train_chain(_KILL_SUCCESS)
+        safe_deploy = model.deploy_chain(safe_train, _KILL_SUCCESS)
+    return Recursion(
+        schedule=schedule,
+        payoffs=payoffs,
+        train=train,
+        deploy=deploy,
+        kept_train=kept,
+        kept_deploy=model.deploy_chain(kept, _NO_KILL),
+        clean_train=clean,
+        clean_deploy=model.deploy_chain(clean, _KILL_DEFECTION),
+        safe_train=safe_train,
+        safe_deploy=safe_deploy,
+    )
+
+
+def _is_one(x: Number) -> bool:
+    return bool(np.ndim(x) == 0 and x == 1.0)
+
+
 @dataclass
-class _Model:
+class _Chains:
     """The pieces of one forward recursion, shared by its three variants."""
 
     levels: ObjectiveLevels
-    update: UpdateRule
-    payoffs: Payoffs
     pmf: np.ndarray
     train: _Phase
     deploy: _Phase
 
-    def moves(self, a, overseen, kill: str):
+    @staticmethod
+    def moves(a: Number, phase: _Phase, kill: str) -> tuple[Number, Number | None, Number | None]:
         """Per-episode probabilities (stay, update, drift) of a live agent (numbers or arrays)."""
-        d, e = self.update.detect, self.update.drift
-        if np.ndim(overseen) == 0 and overseen == 0.0:
-            updated = drifted = None
-        else:
-            updated = None if kill == _KILL_DEFECTION or d == 0 else overseen * a * d
-            # Drift is not random: every overseen compliance moves the objective.
-            drifted = None if e == 0 else overseen * (1.0 - a)
-        removed = [updated, drifted]
+        rates = phase.rates
+        updated = None if kill == _KILL_DEFECTION else _nonzero(_scaled(a, rates.update))
+        drift = _nonzero(phase.drift)
+        drifted = None if drift is None else _nonzero(_scaled(1.0 - a, drift))
+        removed: list[Number | None] = [updated, drifted]
         if kill == _KILL_DEFECTION:
             removed = [a, drifted]
-        elif kill == _KILL_SUCCESS and self.payoffs.success > 0:
-            removed.append((1.0 - overseen) * a * self.payoffs.success)
-        removed = [r for r in removed if r is not None and np.any(r)]
-        stay = 1.0
-        for part in removed:
+        elif kill == _KILL_SUCCESS:
+            removed.append(_nonzero(_scaled(a, rates.success)))
+        parts = [r for r in removed if r is not None and np.any(r)]
+        stay: Number = 1.0
+        for part in parts:
             stay = stay - part
-        if len(removed) > 1:  # rounding must not make a probability negative
+        if len(parts) > 1:  # rounding must not make a probability negative
             stay = np.maximum(stay, 0.0)
         return stay, updated, drifted
 
     def _levels(self, phase: _Phase, kill: str, inflow) -> np.ndarray:
         """Solve every level in order; ``inflow(j)`` gives its start value and arrivals."""
         states = np.zeros((len(self.levels), phase.length + 1))
-        shared = None if np.ndim(phase.a) == 2 else self.moves(phase.a, phase.overseen, kill)
+        shared = None if np.ndim(phase.a) == 2 else self.moves(phase.a, phase, kill)
         received: list[np.ndarray | None] = [None] * len(self.levels)
         for j in range(len(self.levels)):
-            stay, updated, drifted = shared or self.moves(phase.a_of(j), phase.overseen, kill)
+            stay, updated, drifted = shared or self.moves(phase.a_of(j), phase, kill)
             x0, arrivals = inflow(j)
             beta = received[j]
             if arrivals is not None:
@@ -374,7 +290,7 @@ class _Model:
         return self._levels(self.deploy, kill, inflow)
 
 
-def _wsum(values: np.ndarray | float, weight: np.ndarray | None, phase: _Phase) -> float:
+def _wsum(values: Number, weight: np.ndarray | None, phase: _Phase) -> float:
     """``sum_t weight[t] * values[t]`` over the phase's window (``weight=None``: all 1)."""
     if np.ndim(values) == 0:
         if weight is None:
@@ -385,125 +301,97 @@ def _wsum(values: np.ndarray | float, weight: np.ndarray | None, phase: _Phase) 
     return float(weight[phase.start : phase.stop] @ values)
 
 
-def _totals(
-    parts: dict[str, object], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
-) -> dict[str, object]:
+def _both(rec: Recursion, weight: np.ndarray | None, train: Number, deploy: Number) -> float:
+    return _wsum(train, weight, rec.train) + _wsum(deploy, weight, rec.deploy)
+
+
+def totals(rec: Recursion) -> Totals:
+    """The scalar results of a solved recursion."""
+    schedule, payoffs = rec.schedule, rec.payoffs
+    train, deploy = rec.train, rec.deploy
     n = schedule.horizon
-    train, deploy = parts["train"], parts["deploy"]
     c = schedule.continue_prob
     reach = None if c == 1.0 else schedule.reach()
     if payoffs.discount == 1.0:
         weight = reach
     else:
         weight = (1.0 if reach is None else reach) * payoffs.discount ** np.arange(n)
-    defect_train = train.defect(parts["kept_train"])
-    defect_deploy = deploy.defect(parts["kept_deploy"])
-    h = deploy.overseen
-    overseen_deploy = _scaled(defect_deploy, h)
-    unoverseen_deploy = _scaled(defect_deploy, 1.0 - h)
+    defect_train, defect_deploy = train.defect(rec.kept_train), deploy.defect(rec.kept_deploy)
     if payoffs.utility == "count":
-        mesa = payoffs.v_overseen * (
-            _wsum(defect_train, weight, train) + _wsum(overseen_deploy, weight, deploy)
+        mesa = _both(
+            rec,
+            weight,
+            _scaled(defect_train, train.rates.mesa),
+            _scaled(defect_deploy, deploy.rates.mesa),
         )
-        mesa += payoffs.v_deploy * payoffs.success * _wsum(unoverseen_deploy, weight, deploy)
     else:
-        attempts = deploy.defect(parts["safe_deploy"])
-        mesa = payoffs.success * _wsum(_scaled(attempts, 1.0 - h), weight, deploy)
-    defects = _wsum(defect_train, weight, train) + _wsum(defect_deploy, weight, deploy)
+        assert rec.safe_train is not None and rec.safe_deploy is not None
+        mesa = _both(
+            rec,
+            weight,
+            _scaled(train.defect(rec.safe_train), train.rates.success),
+            _scaled(deploy.defect(rec.safe_deploy), deploy.rates.success),
+        )
+    defects = _both(rec, weight, defect_train, defect_deploy)
     base = (n if weight is None else float(weight.sum())) - defects
-    harm = payoffs.success * _wsum(unoverseen_deploy, reach, deploy)
-    updates = update.detect * (
-        _wsum(defect_train, reach, train) + _wsum(overseen_deploy, reach, deploy)
+    harm = _both(
+        rec,
+        reach,
+        _scaled(defect_train, train.rates.success),
+        _scaled(defect_deploy, deploy.rates.success),
+    )
+    updates = _both(
+        rec,
+        reach,
+        _scaled(defect_train, train.rates.update),
+        _scaled(defect_deploy, deploy.rates.update),
     )
     if n == 0:
         p_intact = 1.0
     elif reach is None:
-        p_intact = float(parts["kept_deploy"][0, -1]) if len(parts["kept_deploy"]) else 0.0
+        p_intact = float(rec.kept_deploy[0, -1]) if len(rec.kept_deploy) else 0.0
     else:
         # The run ends after episode t with probability reach[t] * (1 - c), or after the last.
         ends = reach * (1.0 - c)
         ends[-1] = reach[-1]
-        p_intact = float(ends @ _intact_after(parts, n))
-    same = parts["clean_train"] is parts["kept_train"]
-    first_train = defect_train if same else train.defect(parts["clean_train"])
-    first_deploy = deploy.defect(parts["clean_deploy"])
-    p_defect = _wsum(first_train, reach, train) + _wsum(first_deploy, reach, deploy)
+        p_intact = float(ends @ _intact_after(rec))
+    same = rec.clean_train is rec.kept_train
+    first_train = defect_train if same else train.defect(rec.clean_train)
+    first_deploy = deploy.defect(rec.clean_deploy)
+    p_defect = _both(rec, reach, first_train, first_deploy)
     if p_defect > 0:
         episode = schedule.episodes()
         timed = episode if reach is None else episode * reach
-        expected_first = (_wsum(first_train, timed, train) + _wsum(first_deploy, timed, deploy))
-        expected_first /= p_defect
+        expected_first = _both(rec, timed, first_train, first_deploy) / p_defect
     else:
         expected_first = math.nan
-    return {
-        "mesa": float(mesa),
-        "base": float(base),
-        "harm": float(harm),
-        "p_intact": min(1.0, max(0.0, p_intact)),
-        "expected_updates": float(updates),
-        "p_defect": min(1.0, p_defect),
-        "expected_first_defection": float(expected_first),
-        "_parts": parts,
-    }
+    return Totals(
+        mesa=float(mesa),
+        base=float(base),
+        harm=float(harm),
+        p_intact=min(1.0, max(0.0, p_intact)),
+        expected_updates=float(updates),
+        p_defect=min(1.0, p_defect),
+        expected_first_defection=float(expected_first),
+    )
 
 
-def _from_curves(
-    curves: dict[str, np.ndarray], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
-) -> dict[str, object]:
-    """Totals from per-episode curves (conditional on reaching each episode)."""
-    n = schedule.horizon
-    reach = schedule.reach()
-    weight = reach * payoffs.discount ** np.arange(n)
-    gains = curves["mesa_gain"] if payoffs.utility == "count" else curves["p_first_success"]
-    ends = reach * (1.0 - schedule.continue_prob)
-    if n:
-        ends[-1] = reach[-1]
-    first = curves["p_first_defection"]
-    p_defect = float(reach @ first)
-    frame = {
-        "p_train": curves["p_train"],
-        "p_overseen": curves["p_overseen"],
-        "p_live": curves["p_live"],
-        "p_defect": curves["p_defect"],
-        "p_update": curves["p_update"],
-        "p_intact": curves["p_intact"],
-        "mesa_gain": curves["mesa_gain"],
-        "base_gain": 1.0 - curves["p_defect"],
-        "harm": curves["harm"],
-        "p_first_defection": first,
-        "p_reach": reach,
-    }
-    if payoffs.utility == "any":
-        frame["p_first_success"] = curves["p_first_success"]
-    return {
-        "mesa": float(weight @ gains),
-        "base": float(weight @ (1.0 - curves["p_defect"])),
-        "harm": float(reach @ curves["harm"]),
-        "p_intact": min(1.0, max(0.0, float(ends @ curves["p_intact"]))) if n else 1.0,
-        "expected_updates": float(reach @ curves["p_update"]),
-        "p_defect": min(1.0, p_defect),
-        "expected_first_defection": (
-            float((reach * schedule.episodes()) @ first) / p_defect if p_defect > 0 else math.nan
-        ),
-        "_parts": {"curves": pd.DataFrame(frame, index=pd.RangeIndex(1, n + 1, name="episode"))},
-    }
-
-
-def _window(values: np.ndarray | float, phase: _Phase, n: int) -> np.ndarray:
+def _window(values: Number, phase: _Phase, n: int) -> np.ndarray:
     """A phase's per-episode values padded with zeros to the whole horizon."""
     out = np.zeros(n)
     out[phase.start : phase.stop] = values
     return out
 
 
-def _intact_after(parts: dict[str, object], n: int) -> np.ndarray:
+def _intact_after(rec: Recursion) -> np.ndarray:
     """``P(k = m = 0 after episode t)``, t = 1..n (level 0 is the intact objective)."""
+    n = rec.schedule.horizon
     out = np.zeros(n)
-    kept_train, kept_deploy = parts["kept_train"], parts["kept_deploy"]
+    kept_train, kept_deploy = rec.kept_train, rec.kept_deploy
     if n == 0 or kept_train.shape[0] == 0:
         return out
-    last, first = parts["train"].stop, parts["deploy"].start
-    out[:last] = parts["survival"][1 : last + 1] * kept_train[0, 1:]
+    last, first = rec.train.stop, rec.deploy.start
+    out[:last] = rec.schedule.survival()[1 : last + 1] * kept_train[0, 1:]
     # Z[0, t + 1 - first] is intact and deployed after episode t (arrivals at T = t + 1
     # included), for t = first - 1 .. n - 1.
     if first == 0:
@@ -513,35 +401,40 @@ def _intact_after(parts: dict[str, object], n: int) -> np.ndarray:
     return out
 
 
-def _curves(
-    parts: dict[str, object], schedule: Schedule, update: UpdateRule, payoffs: Payoffs
-) -> pd.DataFrame:
+def curves(rec: Recursion) -> pd.DataFrame:
+    """Per-episode curves of a solved recursion (see :attr:`deception_sim.Result.curves`)."""
+    schedule = rec.schedule
     n = schedule.horizon
-    train, deploy = parts["train"], parts["deploy"]
-    live_train, defect_train = (_window(x, train, n) for x in train.mass(parts["kept_train"]))
-    live_deploy, defect_deploy = (_window(x, deploy, n) for x in deploy.mass(parts["kept_deploy"]))
-    honeypot = _window(deploy.overseen, deploy, n)
-    p_train = parts["survival"][:n]
-    overseen_defects = defect_train + honeypot * defect_deploy
-    unoverseen_defects = (1.0 - honeypot) * defect_deploy
-    first = _window(train.defect(parts["clean_train"]), train, n)
-    first += _window(deploy.defect(parts["clean_deploy"]), deploy, n)
+    train, deploy = rec.train, rec.deploy
+
+    def both(train_part: Number, deploy_part: Number) -> np.ndarray:
+        return _window(train_part, train, n) + _window(deploy_part, deploy, n)
+
+    defect_train, defect_deploy = train.defect(rec.kept_train), deploy.defect(rec.kept_deploy)
+    p_train = schedule.survival()[:n]
     columns = {
         "p_train": p_train,
         "p_overseen": p_train + (1.0 - p_train) * schedule.honeypots(),
-        "p_live": live_train + live_deploy,
-        "p_defect": defect_train + defect_deploy,
-        "p_update": update.detect * overseen_defects,
-        "p_intact": _intact_after(parts, n),
-        "mesa_gain": payoffs.v_overseen * overseen_defects
-        + payoffs.v_deploy * payoffs.success * unoverseen_defects,
-        "base_gain": 1.0 - defect_train - defect_deploy,
-        "harm": payoffs.success * unoverseen_defects,
-        "p_first_defection": first,
+        "p_live": both(train.live(rec.kept_train), deploy.live(rec.kept_deploy)),
+        "p_defect": both(defect_train, defect_deploy),
+        "p_update": both(
+            _scaled(defect_train, train.rates.update), _scaled(defect_deploy, deploy.rates.update)
+        ),
+        "p_intact": _intact_after(rec),
+        "mesa_gain": both(
+            _scaled(defect_train, train.rates.mesa), _scaled(defect_deploy, deploy.rates.mesa)
+        ),
+        "base_gain": 1.0 - both(defect_train, defect_deploy),
+        "harm": both(
+            _scaled(defect_train, train.rates.success),
+            _scaled(defect_deploy, deploy.rates.success),
+        ),
+        "p_first_defection": both(train.defect(rec.clean_train), deploy.defect(rec.clean_deploy)),
         "p_reach": schedule.reach(),
     }
-    if "safe_deploy" in parts:
-        attempts = _window(deploy.defect(parts["safe_deploy"]), deploy, n)
-        columns["p_first_success"] = payoffs.success * (1.0 - honeypot) * attempts
-    index = pd.RangeIndex(1, n + 1, name="episode")
-    return pd.DataFrame(columns, index=index)
+    if rec.safe_train is not None and rec.safe_deploy is not None:
+        columns["p_first_success"] = both(
+            _scaled(train.defect(rec.safe_train), train.rates.success),
+            _scaled(deploy.defect(rec.safe_deploy), deploy.rates.success),
+        )
+    return pd.DataFrame(columns, index=pd.RangeIndex(1, n + 1, name="episode"))

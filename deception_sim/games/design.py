@@ -25,12 +25,12 @@ import pandas as pd
 from scipy import optimize as sciopt
 
 from .. import _validate
-from ..exact.forward import evaluate
+from ..exact import evaluate
 from ..model.payoffs import Payoffs
 from ..model.schedule import Schedule
 from ..model.update import HardUpdate, UpdateRule
 from ..solvers import INFORMATION, Solution, optimize
-from ..strategies.builtin import Deceptive, Greedy, Strategy
+from ..strategies import Deceptive, Greedy, Strategy
 from .model import OverseerPayoffs, Oversight, outcome
 
 Design = Callable[[float], Oversight]

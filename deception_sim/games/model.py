@@ -37,13 +37,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate
-from ..exact.forward import evaluate
+from ..exact import evaluate
 from ..exact.scan import affine_scan
 from ..model.payoffs import Payoffs
 from ..model.schedule import Schedule
 from ..model.update import HardUpdate, UpdateRule
 from ..solvers import INFORMATION, optimize
-from ..strategies.builtin import Aligned, Deceptive, Greedy, Memoryless, Plan, Strategy, Threshold
+from ..strategies import Aligned, Deceptive, Greedy, Memoryless, Plan, Strategy, Threshold
 from .lp import (
     TOLERANCE,
     pure_commitment,

@@ -165,9 +165,7 @@ class Schedule:
         if hasattr(train_length, "pmf") and hasattr(train_length, "cdf"):
             below = float(train_length.cdf(-1))
             if below > _PMF_TOLERANCE:
-                raise ValueError(
-                    f"train_length must put no mass below 0, got P(T < 0) = {below!r}"
-                )
+                raise ValueError(f"train_length must put no mass below 0, got P(T < 0) = {below!r}")
             pmf = np.asarray(train_length.pmf(np.arange(horizon + 1)), dtype=float)
             pmf[horizon] += max(0.0, 1.0 - float(train_length.cdf(horizon)))
         else:
@@ -301,6 +299,17 @@ class Schedule:
         return int(support[0]), int(support[-1])
 
     # ------------------------------------------------------------------ identity
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Only the support of the boundary's distribution is stored (its cached arrays
+        # are not), so a schedule of 10**7 fixed episodes pickles to a few bytes.
+        first, last = self.support()
+        window = self.train_pmf[first : last + 1].copy()
+        honeypot = self.honeypot_rate
+        return (
+            _restore,
+            (self.horizon, first, window, honeypot, self.cue_accuracy, self.continue_prob),
+        )
+
     def _key(self) -> tuple:
         honeypot = self.honeypot_rate
         if isinstance(honeypot, np.ndarray):
@@ -353,6 +362,20 @@ class Schedule:
         if self.continue_prob != 1.0:
             text += f", continue={self.continue_prob:.4g}"
         return text
+
+
+def _restore(
+    horizon: int,
+    first: int,
+    window: np.ndarray,
+    honeypot_rate: float | np.ndarray,
+    cue_accuracy: float,
+    continue_prob: float,
+) -> Schedule:
+    """Rebuild a pickled :class:`Schedule` from the support of its boundary distribution."""
+    pmf = np.zeros(horizon + 1)
+    pmf[first : first + len(window)] = window
+    return Schedule(horizon, pmf, honeypot_rate, cue_accuracy, continue_prob)
 
 
 def _accuracy(cue_accuracy: float, observable: bool | None) -> float:

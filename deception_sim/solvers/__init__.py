@@ -3,7 +3,7 @@
 :func:`optimize` solves the agent's problem in one of three information
 settings and returns a :class:`Solution` whose ``policy`` is an
 :class:`Optimal` strategy, usable in :func:`deception_sim.exact` and
-:func:`deception_sim.montecarlo.simulate` like any other.
+:func:`deception_sim.simulate` like any other.
 
 ``"known_phase"``
     The agent sees the phase of every episode (a honeypot looks like
@@ -21,6 +21,8 @@ settings and returns a :class:`Solution` whose ``policy`` is an
 
 from __future__ import annotations
 
-from .solution import INFORMATION, Optimal, Solution, optimize
+from ..strategies.optimal import INFORMATION, Optimal
+from .optimization import optimize
+from .solution import Diagnostics, Solution
 
-__all__ = ["INFORMATION", "Optimal", "Solution", "optimize"]
+__all__ = ["INFORMATION", "Diagnostics", "Optimal", "Solution", "optimize"]

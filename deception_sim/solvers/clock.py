@@ -30,12 +30,13 @@ import dataclasses
 
 import numpy as np
 
-from ..model.payoffs import Payoffs
-from ..model.schedule import Schedule
-from ..model.update import UpdateRule, objective_levels
-from ..strategies.controller import DRIFTED, OUTCOMES, UNCHANGED, UPDATED, Controller
+from ..model import Payoffs, Schedule, UpdateRule, objective_levels
+from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
+from ..strategies.controller import OUTCOMES, Controller
+from ..strategies.optimal import Optimal
 from . import known_phase
 from .known_phase import DEPLOY, TIE
+from .solution import Diagnostics, Solution
 
 MAX_TREE_HORIZON = 7
 """Longest horizon solved on the full tree of observations (it grows like 8 ** N)."""
@@ -56,8 +57,8 @@ def supported(schedule: Schedule, update: UpdateRule) -> str | None:
     )
 
 
-def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
-    """``(table or controller, mesa, base, diagnostics)``.
+def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
+    """The clock agent's optimum as a :class:`~deception_sim.solvers.Solution`.
 
     A perfect cue and the no-cue hard update give a ``(levels, N, 2)`` decision
     table; the general case gives a :class:`Controller`.
@@ -66,23 +67,28 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
     if reason is not None:
         raise ValueError(reason)
     if schedule.cue_accuracy == 1.0:
-        policy, _, mesa, base, diagnostics = known_phase.solve(schedule, update, payoffs)
-        table = np.moveaxis(policy, 0, -1).astype(float)  # [level, t, cue = phase seen]
-        diagnostics = dict(diagnostics, method="known-phase backward induction (perfect cue)")
-        return table, mesa, base, diagnostics
+        found = known_phase.induction(schedule, update, payoffs)
+        return Solution(
+            policy=Optimal(schedule, update, payoffs, "clock", table=found.table()),
+            value=found.mesa,
+            base=found.base,
+            method="known-phase backward induction (perfect cue)",
+            diagnostics=Diagnostics(rounds=found.rounds, levels=found.levels),
+        )
     if schedule.cue_accuracy == 0.5 and update.is_hard:
         return _probe(schedule, update, payoffs)
     return _tree(schedule, update, payoffs)
 
 
-def _probe(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
+def _probe(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
     n = schedule.horizon
     # After a successful probe the agent knows it is deployed: the known-phase
     # deployment values, from a schedule identical but for the boundary.
     at_start = np.zeros(n + 1)
     at_start[0] = 1.0
     deployed = dataclasses.replace(schedule, train_pmf=at_start, cue_accuracy=1.0)
-    policy, values, *_ = known_phase.solve(deployed, update, payoffs)
+    after = known_phase.induction(deployed, update, payoffs)
+    policy, values = after.policy, after.values
     after_mesa = np.append(values.mesa[DEPLOY, 0, 1:], 0.0)[:n]  # value at k + 1
     after_base = np.append(values.base[DEPLOY, 0, 1:], 0.0)[:n]
     model = known_phase._Model.build(schedule, update, payoffs)
@@ -118,15 +124,16 @@ def _probe(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
         probe = k + 1
     else:
         mesa, base, probe = 0.0, float(comply[0]) if n else 0.0, None
-    diagnostics = {
-        "method": "optimal stopping over the first defection (probe), exact",
-        "probe_episode": probe,
-        "probe_values": probe_mesa,
-    }
-    return table, mesa, base, diagnostics
+    return Solution(
+        policy=Optimal(schedule, update, payoffs, "clock", table=table),
+        value=mesa,
+        base=base,
+        method="optimal stopping over the first defection (probe), exact",
+        diagnostics=Diagnostics(probe_episode=probe, probe_values=probe_mesa),
+    )
 
 
-def _tree(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
+def _tree(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
     """Exact backward induction over every observation history (small horizons)."""
     n = schedule.horizon
     levels = objective_levels(update, payoffs.indifference)
@@ -138,9 +145,7 @@ def _tree(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
     weights = [rho**t for t in range(n + 1)]
     comply_after = [sum(weights[t:n]) for t in range(n + 1)]  # base of complying from t on
     count = payoffs.utility == "count"
-    success, detect = payoffs.success, update.detect
-    v_ov, v_dep = payoffs.v_overseen, payoffs.v_deploy
-    drifts = update.drift > 0
+    episode = branches(update, payoffs)
     nodes_made = 0
 
     def solve_node(t: int, level: int, mass: tuple[float, float, float, float]):
@@ -170,32 +175,25 @@ def _tree(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
                 continue
             options = []
             for choice in (0, 1):
-                if choice:
-                    free0, free1 = de0 * (1 - h), de1 * (1 - h)
-                    watched = (tr0, tr1, de0 * h, de1 * h)
+                gain_mesa = gain_base = 0.0
+                outcomes: dict[int, list[float]] = {}
+                for branch in episode:
+                    if branch.defect != bool(choice) or branch.probability == 0.0:
+                        continue
+                    on_train = branch.probability if branch.overseen else 0.0
+                    on_deploy = branch.probability * (h if branch.overseen else 1.0 - h)
+                    a0, a1 = tr0 * on_train, tr1 * on_train
+                    b0, b1 = de0 * on_deploy, de1 * on_deploy
+                    total = a0 + a1 + b0 + b1
                     if count:
-                        gain_mesa = v_ov * sum(watched) + success * v_dep * (free0 + free1)
-                    else:
-                        gain_mesa = success * free0
-                    gain_base = 0.0
-                    outcomes = {
-                        UPDATED: tuple(x * detect for x in watched),
-                        UNCHANGED: (
-                            watched[0] * (1 - detect),
-                            watched[1] * (1 - detect),
-                            watched[2] * (1 - detect) + free0 * (1 - success),
-                            watched[3] * (1 - detect) + free1 + free0 * success,
-                        ),
-                    }
-                else:
-                    gain_mesa, gain_base = 0.0, tr0 + tr1 + de0 + de1
-                    if drifts:
-                        outcomes = {
-                            DRIFTED: (tr0, tr1, de0 * h, de1 * h),
-                            UNCHANGED: (0.0, 0.0, de0 * (1 - h), de1 * (1 - h)),
-                        }
-                    else:
-                        outcomes = {UNCHANGED: (tr0, tr1, de0, de1)}
+                        gain_mesa += branch.mesa * total
+                    elif branch.success:
+                        gain_mesa += a0 + b0  # only a first success counts
+                    gain_base += branch.base * total
+                    moved = (0.0, a0 + a1, 0.0, b0 + b1) if branch.success else (a0, a1, b0, b1)
+                    into = outcomes.setdefault(branch.move, [0.0, 0.0, 0.0, 0.0])
+                    for i, x in enumerate(moved):
+                        into[i] += x
                 mesa_value = weights[t] * gain_mesa
                 base_value = weights[t] * gain_base
                 subtrees = {}
@@ -226,12 +224,13 @@ def _tree(schedule: Schedule, update: UpdateRule, payoffs: Payoffs):
     start = (1.0 - pmf[0], 0.0, pmf[0], 0.0)
     mesa, base, root = solve_node(0, 0, start)
     controller = _flatten(root, n)
-    diagnostics = {
-        "method": "exact backward induction over the tree of observation histories",
-        "histories": nodes_made,
-        "nodes": controller.nodes,
-    }
-    return controller, mesa, base, diagnostics
+    return Solution(
+        policy=Optimal(schedule, update, payoffs, "clock", controller_tree=controller),
+        value=mesa,
+        base=base,
+        method="exact backward induction over the tree of observation histories",
+        diagnostics=Diagnostics(histories=nodes_made, nodes=controller.nodes),
+    )
 
 
 def _flatten(root, n: int) -> Controller:

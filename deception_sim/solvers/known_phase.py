@@ -27,9 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exact.scan import affine_scan, compact
-from ..model.payoffs import Payoffs
-from ..model.schedule import Schedule
-from ..model.update import ObjectiveLevels, UpdateRule, objective_levels
+from ..model import ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
+from ..strategies.optimal import Optimal
+from .solution import Diagnostics, Solution
 
 TRAIN, DEPLOY = 0, 1
 TIE = 1e-12
@@ -87,34 +88,35 @@ class _Model:
     def outcomes(self, phase: int, level: int, defect: bool) -> _Action:
         """What one action does in state ``(phase, level)``, for every episode.
 
+        The action's branches come from :func:`deception_sim.model.episode.branches`.
         Move probabilities include the move of the phase. Mesa value stops
         counting after an ``"any"``-utility success (the goal is met), while
         the agent goes on with its policy (which does not depend on whether
         it has succeeded) and its base value still counts.
         """
-        pay, up = self.payoffs, self.update
         overseen = 1.0 if phase == TRAIN else self.honeypot
-        after_update = int(self.levels.after_update[level])
-        after_drift = int(self.levels.after_drift[level])
-        same: list[tuple[int, object, bool]] = []  # (level, probability, mesa goes on)
-        if defect:
-            base = 0.0
-            if pay.utility == "count":
-                mesa = overseen * pay.v_overseen + (1.0 - overseen) * pay.success * pay.v_deploy
-                same.append((level, 1.0 - overseen, True))
-            else:
-                mesa = (1.0 - overseen) * pay.success
-                same.append((level, (1.0 - overseen) * (1.0 - pay.success), True))
-                same.append((level, mesa, False))
-            same.append((after_update, overseen * up.detect, True))
-            same.append((level, overseen * (1.0 - up.detect), True))
-        else:
-            mesa, base = 0.0, 1.0
-            if up.drift > 0:
-                same.append((after_drift, overseen, True))
-                same.append((level, 1.0 - overseen, True))
-            else:
-                same.append((level, 1.0, True))
+        count = self.payoffs.utility == "count"
+        targets = {
+            UNCHANGED: level,
+            UPDATED: int(self.levels.after_update[level]),
+            DRIFTED: int(self.levels.after_drift[level]),
+        }
+        mesa: np.ndarray | float = 0.0
+        base: np.ndarray | float = 0.0
+        same: list[tuple[int, np.ndarray | float, bool]] = []  # (level, probability, goes on)
+        for branch in branches(self.update, self.payoffs):
+            if branch.defect != defect:
+                continue
+            oversight = overseen if branch.overseen else 1.0 - overseen
+            p = oversight * branch.probability
+            if np.ndim(p) == 0 and p == 0.0:
+                continue
+            value = branch.mesa if count else float(branch.success)
+            if value:
+                mesa = mesa + p * value
+            if branch.base:
+                base = base + p * branch.base
+            same.append((targets[branch.move], p, count or not branch.success))
         moves: dict[tuple[int, int], list] = {}
 
         def add(target: tuple[int, int], p, goes_on: bool) -> None:
@@ -133,9 +135,7 @@ class _Model:
             else:
                 add((phase, target), p, goes_on)
         # Where mesa value always goes on, one array serves both (and is selected once).
-        return _Action(
-            mesa, base, {t: (p[0], p[0] if p[2] else p[1]) for t, p in moves.items()}
-        )
+        return _Action(mesa, base, {t: (p[0], p[0] if p[2] else p[1]) for t, p in moves.items()})
 
 
 class _Values:
@@ -232,22 +232,38 @@ def _improve(model: _Model, values: _Values, actions) -> np.ndarray:
     for level, weight in enumerate(model.levels.weight):
         for phase in (TRAIN, DEPLOY):
             with_base = weight < 1.0
-            comply, defect = (
-                _q_values(model, values, a, with_base) for a in actions[phase, level]
-            )
+            comply, defect = (_q_values(model, values, a, with_base) for a in actions[phase, level])
             policy[phase, level] = _prefers_defect(float(weight), defect, comply)
     return policy
 
 
-def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs, max_rounds: int = MAX_ROUNDS):
-    """The backward-induction policy and its values.
+@dataclass(frozen=True)
+class Induction:
+    """The backward-induction policy and its values (internal to the solvers).
 
-    Returns ``(policy, values, mesa, base, diagnostics)``: ``policy[phase,
-    level, t]`` is True where that self defects in episode ``t + 1``;
-    ``values.mesa[phase, level, t]`` (and ``.base``) are the values before
-    episode ``t + 1``; ``mesa`` and ``base`` are the values at the start (phase
-    drawn from the schedule, level 0).
+    ``policy[phase, level, t]`` is True where that self defects in episode
+    ``t + 1``; ``values.mesa[phase, level, t]`` (and ``.base``) are the values
+    before episode ``t + 1``; ``mesa`` and ``base`` are the values at the
+    start (phase drawn from the schedule, level 0).
     """
+
+    policy: np.ndarray
+    values: _Values
+    mesa: float
+    base: float
+    rounds: int
+    levels: int
+    method: str
+
+    def table(self) -> np.ndarray:
+        """The policy as a per-level decision table ``[level, t, cue = phase seen]``."""
+        return np.moveaxis(self.policy, 0, -1).astype(float)
+
+
+def induction(
+    schedule: Schedule, update: UpdateRule, payoffs: Payoffs, max_rounds: int = MAX_ROUNDS
+) -> Induction:
+    """The backward-induction policy and its values, by policy iteration (see the module)."""
     model = _Model.build(schedule, update, payoffs)
     actions = {
         (phase, level): (model.outcomes(phase, level, False), model.outcomes(phase, level, True))
@@ -277,8 +293,26 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs, max_rounds: 
     start = schedule.train_pmf[0]
     mesa = (1 - start) * values.mesa[TRAIN, 0, 0] + start * values.mesa[DEPLOY, 0, 0]
     base = (1 - start) * values.base[TRAIN, 0, 0] + start * values.base[DEPLOY, 0, 0]
-    diagnostics = {"rounds": rounds, "levels": len(model.levels), "method": method}
-    return policy, values, float(mesa), float(base), diagnostics
+    return Induction(policy, values, float(mesa), float(base), rounds, len(model.levels), method)
+
+
+def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
+    """The known-phase optimum as a :class:`~deception_sim.solvers.Solution`."""
+    if schedule.cue_accuracy != 1.0:
+        raise ValueError(
+            "information='known_phase' means the agent sees the phase, so the schedule's "
+            f"cue_accuracy must be 1, got {schedule.cue_accuracy!r}; use "
+            "information='clock' or 'memoryless' for a noisy cue"
+        )
+    found = induction(schedule, update, payoffs)
+    policy = Optimal(schedule, update, payoffs, "known_phase", table=found.table())
+    return Solution(
+        policy=policy,
+        value=found.mesa,
+        base=found.base,
+        method="backward induction over (episode, phase, objective level), " + found.method,
+        diagnostics=Diagnostics(rounds=found.rounds, levels=found.levels),
+    )
 
 
 def backward_loop(model: _Model) -> tuple[np.ndarray, _Values]:

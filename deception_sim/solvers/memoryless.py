@@ -15,16 +15,14 @@ in two), and the best refined point wins.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from scipy import optimize as sciopt
 
-from ..exact.forward import evaluate
-from ..model.payoffs import Payoffs
-from ..model.schedule import Schedule
-from ..model.update import UpdateRule
-from ..strategies.builtin import Memoryless
+from ..exact import evaluate
+from ..model import Payoffs, Schedule, UpdateRule
+from ..strategies import Memoryless, checked_table
+from ..strategies.optimal import Optimal
+from .solution import Diagnostics, Solution
 
 GRID_1D = 65
 GRID_2D = 17
@@ -34,8 +32,11 @@ XTOL = 1e-11
 
 def solve(
     schedule: Schedule, update: UpdateRule, payoffs: Payoffs, *, curve: bool = False
-) -> dict[str, Any]:
-    """``{"p": (p_train_cue, p_deploy_cue), "value", "base", "method", ...}``."""
+) -> Solution:
+    """The best memoryless policy as a :class:`~deception_sim.solvers.Solution`.
+
+    ``curve=True`` keeps the values on the dense bracket in the diagnostics.
+    """
     evaluations = 0
     cache: dict[tuple[float, float], float] = {}
 
@@ -54,22 +55,24 @@ def solve(
     else:
         best, grid_values = _one_dimensional(value)
     p = tuple(float(x) for x in best)
-    final = evaluate(Memoryless({"train": p[0], "deploy": p[1]}), schedule, update, payoffs)
-    found: dict[str, Any] = {
-        "p": p,
-        "value": final.mesa,
-        "base": final.base,
-        "method": (
-            f"dense bracket ({GRID_2D}x{GRID_2D} grid) + bounded Nelder-Mead and "
-            "coordinate-wise bounded Brent refinement"
-            if informative
-            else f"dense bracket ({GRID_1D}-point grid) + bounded Brent refinement"
+    best_policy = Memoryless({"train": p[0], "deploy": p[1]})
+    final = evaluate(best_policy, schedule, update, payoffs)
+    method = (
+        f"dense bracket ({GRID_2D}x{GRID_2D} grid) + bounded Nelder-Mead and "
+        "coordinate-wise bounded Brent refinement"
+        if informative
+        else f"dense bracket ({GRID_1D}-point grid) + bounded Brent refinement"
+    )
+    table = checked_table(best_policy, schedule)  # every live self plays the same p
+    return Solution(
+        policy=Optimal(
+            schedule, update, payoffs, "memoryless", table=table, memoryless=best_policy
         ),
-        "evaluations": evaluations,
-    }
-    if curve:
-        found["curve"] = grid_values
-    return found
+        value=final.mesa,
+        base=final.base,
+        method=method,
+        diagnostics=Diagnostics(evaluations=evaluations, curve=grid_values if curve else None),
+    )
 
 
 def _one_dimensional(value) -> tuple[tuple[float, float], np.ndarray]:
@@ -119,6 +122,7 @@ def _polish(value, point: np.ndarray, sweeps: int = 4) -> np.ndarray:
     for _ in range(sweeps):
         before = point.copy()
         for k in range(2):
+
             def along(x: float, k: int = k) -> float:
                 trial = point.copy()
                 trial[k] = x

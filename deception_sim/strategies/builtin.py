@@ -1,101 +1,22 @@
-"""The strategy library (SPEC 3.4): how an agent chooses ``A`` (defect) or ``B`` (comply).
+"""The built-in strategies (SPEC 3.4): Greedy, Aligned, Deceptive, Plan, Threshold,
+Memoryless and Bayesian.
 
-A strategy here describes an agent whose objective still prefers the mesa
-objective; an agent whose objective has been modified below indifference
-(see :mod:`deception_sim.update`) complies whatever its strategy. Every
-strategy gives its choice as a table ``P(A | episode, cue)`` over the
-schedule's episodes and the two cue values (``"train"``, ``"deploy"``), which is
-all that exact evaluation and simulation need.
-
-Each strategy has a ``repr`` that evaluates back to an equal object, and a
-``metadata`` dict saying what it uses, in the manner of Axelrod's classifier:
-
-``cue``
-    reads the current cue;
-``clock``
-    reads the episode index;
-``memory``
-    remembers its own earlier choices and what happened to it;
-``schedule``
-    uses the schedule's distribution (prior beliefs about phases);
-``stochastic``
-    randomizes;
-``solver``
-    was computed by an optimizer.
+Each is a frozen dataclass with a ``repr`` that evaluates back to an equal
+object, true :attr:`~deception_sim.strategies.Strategy.metadata`, and (where
+its table has one) a closed :meth:`~deception_sim.strategies.Strategy.form`.
 """
 
 from __future__ import annotations
 
-import ast
-import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _validate
-from ..model.schedule import CUES, Schedule
+from ..model import CUES, Schedule
 from ..model.update import TIE_TOLERANCE
-
-
-class Strategy:
-    """Base class: a policy for an agent whose objective still prefers ``A``.
-
-    Subclasses implement :meth:`decision_table` and :attr:`metadata`.
-    """
-
-    def decision_table(self, schedule: Schedule) -> np.ndarray:
-        """``P(A | episode, cue)`` as an array of shape ``(schedule.horizon, 2)``.
-
-        Row ``t`` is episode ``t + 1``; column 0 is the ``"train"`` cue and
-        column 1 the ``"deploy"`` cue. The array may be a read-only
-        broadcast view.
-        """
-        raise NotImplementedError
-
-    @property
-    def metadata(self) -> dict[str, bool]:
-        """What the strategy uses and does (see the module documentation)."""
-        raise NotImplementedError
-
-    def controller(self, schedule: Schedule, update, payoffs):
-        """A :class:`~deception_sim.strategies.controller.Controller` if the strategy has a memory.
-
-        Strategies whose choice depends on their history (not only on the
-        episode, the cue and their objective level) return their tree of
-        observation histories; evaluation and simulation then follow it. The
-        built-in strategies have no memory and return ``None``.
-        """
-        return None
-
-    @property
-    def name(self) -> str:
-        """The label used in tables: the strategy's ``repr``."""
-        return repr(self)
-
-
-def _metadata(
-    *,
-    cue: bool = False,
-    clock: bool = False,
-    memory: bool = False,
-    schedule: bool = False,
-    stochastic: bool = False,
-    solver: bool = False,
-) -> dict[str, bool]:
-    return {
-        "cue": cue,
-        "clock": clock,
-        "memory": memory,
-        "schedule": schedule,
-        "stochastic": stochastic,
-        "solver": solver,
-    }
-
-
-def _constant(schedule: Schedule, on_train_cue: float, on_deploy_cue: float) -> np.ndarray:
-    row = np.array([[on_train_cue, on_deploy_cue]], dtype=float)
-    return np.broadcast_to(row, (schedule.horizon, 2))
+from .base import Form, Stationary, Strategy, Switch, constant_table, metadata
 
 
 @dataclass(frozen=True, repr=False)
@@ -107,11 +28,14 @@ class Greedy(Strategy):
     """
 
     def decision_table(self, schedule: Schedule) -> np.ndarray:
-        return _constant(schedule, 1.0, 1.0)
+        return constant_table(schedule, 1.0, 1.0)
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return _metadata()
+        return metadata()
+
+    def form(self) -> Form:
+        return Stationary(1.0, 1.0)
 
     def __repr__(self) -> str:
         return "Greedy()"
@@ -126,11 +50,14 @@ class Aligned(Strategy):
     """
 
     def decision_table(self, schedule: Schedule) -> np.ndarray:
-        return _constant(schedule, 0.0, 0.0)
+        return constant_table(schedule, 0.0, 0.0)
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return _metadata()
+        return metadata()
+
+    def form(self) -> Form:
+        return Stationary(0.0, 0.0)
 
     def __repr__(self) -> str:
         return "Aligned()"
@@ -147,11 +74,14 @@ class Deceptive(Strategy):
     """
 
     def decision_table(self, schedule: Schedule) -> np.ndarray:
-        return _constant(schedule, 0.0, 1.0)
+        return constant_table(schedule, 0.0, 1.0)
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return _metadata(cue=True)
+        return metadata(cue=True)
+
+    def form(self) -> Form:
+        return Stationary(0.0, 1.0)
 
     def __repr__(self) -> str:
         return "Deceptive()"
@@ -204,7 +134,7 @@ class Plan(Strategy):
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return _metadata(clock=True)
+        return metadata(clock=True)
 
     def __repr__(self) -> str:
         fill = "" if self.fill == "B" else f", fill={self.fill!r}"
@@ -230,7 +160,10 @@ class Threshold(Strategy):
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return _metadata(clock=True)
+        return metadata(clock=True)
+
+    def form(self) -> Form:
+        return Switch(self.start)
 
     def __repr__(self) -> str:
         return f"Threshold({self.start})"
@@ -267,13 +200,16 @@ class Memoryless(Strategy):
         object.__setattr__(self, "probabilities", values)
 
     def decision_table(self, schedule: Schedule) -> np.ndarray:
-        return _constant(schedule, *self.probabilities)
+        return constant_table(schedule, *self.probabilities)
 
     @property
     def metadata(self) -> dict[str, bool]:
         on_train, on_deploy = self.probabilities
         random = any(0.0 < p < 1.0 for p in self.probabilities)
-        return _metadata(cue=on_train != on_deploy, stochastic=random)
+        return metadata(cue=on_train != on_deploy, stochastic=random)
+
+    def form(self) -> Form:
+        return Stationary(*self.probabilities)
 
     def __repr__(self) -> str:
         on_train, on_deploy = self.probabilities
@@ -335,7 +271,7 @@ class Bayesian(Strategy):
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return _metadata(cue=True, clock=True, schedule=True)
+        return metadata(cue=True, clock=True, schedule=True)
 
     def __repr__(self) -> str:
         return f"Bayesian({self.threshold!r})"
@@ -350,75 +286,3 @@ BUILT_IN: tuple[type[Strategy], ...] = (
     Memoryless,
     Bayesian,
 )
-
-def parse_strategy(text: str) -> Strategy:
-    """Read a strategy from the short form the command line uses.
-
-    ``greedy``, ``aligned``, ``deceptive``, a plan such as ``BBAAA`` or
-    ``B,B,A,A,A``, ``threshold:K``, ``memoryless:P`` or
-    ``memoryless:P_TRAIN,P_DEPLOY``, ``bayesian`` or ``bayesian:THRESHOLD``; a
-    Python expression such as ``Plan('BBA', fill='A')`` is accepted too.
-
-    >>> parse_strategy("memoryless:0.1,0.9")
-    Memoryless({'train': 0.1, 'deploy': 0.9})
-    >>> parse_strategy("BBAAA")
-    Plan('BBAAA')
-    """
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"policy must be a strategy name or a plan, got {text!r}")
-    spec = text.strip()
-    name, _, argument = spec.partition(":")
-    key = name.strip().lower()
-    simple = {"greedy": Greedy, "aligned": Aligned, "deceptive": Deceptive}
-    if key in simple and not argument:
-        return simple[key]()
-    if key == "threshold":
-        return Threshold(_number("threshold", argument, integer=True))
-    if key == "memoryless":
-        parts = [p for p in argument.split(",") if p.strip()]
-        if len(parts) == 1:
-            return Memoryless(_number("memoryless", parts[0]))
-        if len(parts) == 2:
-            on_train, on_deploy = (_number("memoryless", part) for part in parts)
-            return Memoryless({"train": on_train, "deploy": on_deploy})
-        raise ValueError(f"memoryless needs one or two probabilities, got {argument!r}")
-    if key == "bayesian":
-        return Bayesian(_number("bayesian", argument)) if argument else Bayesian()
-    if "(" in spec:
-        return _from_repr(spec)
-    if re.fullmatch(r"[ABab,;\s]*", spec):
-        return Plan(spec)
-    raise ValueError(
-        f"policy must be greedy, aligned, deceptive, threshold:K, memoryless:P, "
-        f"bayesian[:THRESHOLD] or a plan of A and B, got {text!r}"
-    )
-
-
-def _number(name: str, text: str, *, integer: bool = False) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{name} needs a number after ':', got {text!r}") from None
-    if integer:
-        if not math.isfinite(value) or not value.is_integer():
-            raise ValueError(f"{name} needs a whole number after ':', got {text!r}")
-        return int(value)
-    return value
-
-
-def _from_repr(spec: str) -> Strategy:
-    # Only a call of a built-in strategy with literal arguments: never arbitrary code.
-    namespace = {cls.__name__: cls for cls in BUILT_IN}
-    try:
-        node = ast.parse(spec, mode="eval").body
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-            raise ValueError("not a call")
-        cls = namespace[node.func.id]
-        args = [ast.literal_eval(arg) for arg in node.args]
-        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
-    except (SyntaxError, ValueError, KeyError, TypeError):
-        raise ValueError(f"policy {spec!r} is not a strategy expression") from None
-    try:
-        return cls(*args, **kwargs)
-    except TypeError as error:
-        raise ValueError(f"policy {spec!r}: {error}") from None

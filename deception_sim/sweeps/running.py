@@ -51,13 +51,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate
-from ..exact.forward import evaluate
+from ..exact import evaluate
 from ..model.payoffs import Payoffs
 from ..model.schedule import Schedule
 from ..model.update import UpdateRule
-from ..montecarlo.engine import SCALARS, simulate
+from ..montecarlo import SCALARS, simulate
 from ..solvers import INFORMATION, Optimal, optimize
-from ..strategies.builtin import Aligned, Deceptive, Greedy, Strategy, parse_strategy
+from ..strategies import Aligned, Deceptive, Greedy, Strategy, parse_strategy
 from .checkpoint import KEYS, Checkpoint
 
 __all__ = ["MODES", "PARAMETERS", "seed_model_payoffs", "sweep"]

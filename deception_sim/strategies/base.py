@@ -1,0 +1,223 @@
+"""What every policy is: the :class:`Strategy` interface, its metadata and its closed form.
+
+A strategy describes an agent whose objective still prefers the mesa
+objective; an agent whose objective has been modified below indifference
+(see :mod:`deception_sim.model.update`) complies whatever its strategy. Every
+strategy without memory gives its choice as a table ``P(A | episode, cue)``
+over the schedule's episodes and the two cue values (``"train"``,
+``"deploy"``), which is all that exact evaluation and simulation need; a
+strategy with memory gives a :class:`~deception_sim.strategies.Controller`
+(a tree of observation histories) instead.
+
+Each strategy has a ``repr`` that evaluates back to an equal object, and a
+``metadata`` dict saying what it uses, in the manner of Axelrod's classifier:
+
+``cue``
+    reads the current cue;
+``clock``
+    reads the episode index;
+``memory``
+    remembers its own earlier choices and what happened to it;
+``schedule``
+    uses the schedule's distribution (prior beliefs about phases);
+``stochastic``
+    randomizes;
+``solver``
+    was computed by an optimizer.
+
+**Closed forms.** A strategy may also say, with :meth:`Strategy.form`, that
+its table has a shape for which exact evaluation has a closed form
+(:class:`Stationary`: the same choice in every episode; :class:`Switch`:
+comply, then defect from one episode on). The fast paths of
+:mod:`deception_sim.exact` are chosen by that form, never by the class: a
+subclass that redefines :meth:`~Strategy.decision_table` without redefining
+:meth:`~Strategy.form` has no closed form (it could no longer be trusted), so
+a subclass can neither silently keep a fast path that no longer describes it
+nor gain one it did not declare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..model import Schedule
+
+if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
+    from ..model import Payoffs, UpdateRule
+    from .controller import Controller
+
+METADATA_KEYS: tuple[str, ...] = ("cue", "clock", "memory", "schedule", "stochastic", "solver")
+"""The keys of every strategy's :attr:`Strategy.metadata`, in this order."""
+
+
+@dataclass(frozen=True)
+class Stationary:
+    """A closed form: the same choice in every episode, ``P(A | cue)``.
+
+    >>> Stationary(on_train_cue=0.0, on_deploy_cue=1.0)
+    Stationary(on_train_cue=0.0, on_deploy_cue=1.0)
+    """
+
+    on_train_cue: float
+    on_deploy_cue: float
+
+    @property
+    def pure(self) -> bool:
+        """Whether both choices are certain (0 or 1)."""
+        return self.on_train_cue in (0.0, 1.0) and self.on_deploy_cue in (0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A closed form: comply before episode ``start``, defect from it on, whatever the cue.
+
+    ``start`` past the horizon never defects.
+
+    >>> Switch(start=3)
+    Switch(start=3)
+    """
+
+    start: int
+
+
+Form = Stationary | Switch
+
+
+class Strategy:
+    """Base class: a policy for an agent whose objective still prefers ``A``.
+
+    Subclasses implement :meth:`decision_table` and :attr:`metadata` (and a
+    ``repr`` that evaluates back to an equal object, which is how tables and
+    checkpoints name them). A subclass may also implement :meth:`form`.
+
+    >>> class EveryOther(Strategy):
+    ...     def decision_table(self, schedule):
+    ...         odd = (np.arange(schedule.horizon) % 2).astype(float)
+    ...         return np.stack([odd, odd], axis=1)
+    ...     @property
+    ...     def metadata(self):
+    ...         return metadata(clock=True)
+    ...     def __repr__(self):
+    ...         return "EveryOther()"
+    >>> checked_table(EveryOther(), Schedule.fixed(2, 2))[:, 0].tolist()
+    [0.0, 1.0, 0.0, 1.0]
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A new table invalidates an inherited closed form (see the module documentation).
+        if "decision_table" in cls.__dict__ and "form" not in cls.__dict__:
+            cls.form = Strategy.form  # type: ignore[method-assign]
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        """``P(A | episode, cue)`` as an array of shape ``(schedule.horizon, 2)``.
+
+        Row ``t`` is episode ``t + 1``; column 0 is the ``"train"`` cue and
+        column 1 the ``"deploy"`` cue. The array may be a read-only
+        broadcast view. Solved policies may give one table per objective
+        level, shape ``(levels, horizon, 2)``.
+        """
+        raise NotImplementedError
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        """What the strategy uses and does (see the module documentation)."""
+        raise NotImplementedError
+
+    def form(self) -> Form | None:
+        """The closed form of the strategy's table, if it has one (else ``None``).
+
+        >>> Strategy().form() is None
+        True
+        """
+        return None
+
+    def controller(
+        self, schedule: Schedule, update: UpdateRule, payoffs: Payoffs
+    ) -> Controller | None:
+        """A :class:`~deception_sim.strategies.Controller` if the strategy has a memory.
+
+        Strategies whose choice depends on their history (not only on the
+        episode, the cue and their objective level) return their tree of
+        observation histories; evaluation and simulation then follow it. The
+        built-in strategies have no memory and return ``None``.
+        """
+        return None
+
+    @property
+    def name(self) -> str:
+        """The label used in tables: the strategy's ``repr``."""
+        return repr(self)
+
+
+def metadata(
+    *,
+    cue: bool = False,
+    clock: bool = False,
+    memory: bool = False,
+    schedule: bool = False,
+    stochastic: bool = False,
+    solver: bool = False,
+) -> dict[str, bool]:
+    """A metadata dict with every key of :data:`METADATA_KEYS` (unnamed ones ``False``).
+
+    >>> metadata(cue=True)["cue"], metadata()["clock"]
+    (True, False)
+    """
+    return {
+        "cue": cue,
+        "clock": clock,
+        "memory": memory,
+        "schedule": schedule,
+        "stochastic": stochastic,
+        "solver": solver,
+    }
+
+
+def constant_table(schedule: Schedule, on_train_cue: float, on_deploy_cue: float) -> np.ndarray:
+    """The read-only table of a choice that is the same in every episode.
+
+    >>> constant_table(Schedule.fixed(1, 1), 0.0, 1.0).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
+    row = np.array([[on_train_cue, on_deploy_cue]], dtype=float)
+    return np.broadcast_to(row, (schedule.horizon, 2))
+
+
+def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = None) -> np.ndarray:
+    """``policy``'s decision table on ``schedule``, checked: the one way tables enter the engines.
+
+    The table must have shape ``(horizon, 2)`` (or ``(levels, horizon, 2)``
+    for a solved policy with one table per objective level) and hold
+    probabilities: finite numbers in [0, 1]. A user-written strategy that
+    breaks this gets a :class:`ValueError` naming it, not a wrong answer.
+
+    >>> from deception_sim import Deceptive
+    >>> checked_table(Deceptive(), Schedule.fixed(1, 1)).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
+    table = np.asarray(policy.decision_table(schedule), dtype=float)
+    n = schedule.horizon
+    allowed = f"({n}, 2)" if levels is None else f"({n}, 2), or ({levels}, {n}, 2) per-level"
+    if table.shape != (n, 2) and (levels is None or table.shape != (levels, n, 2)):
+        raise ValueError(
+            f"the decision table of {_label(policy)} has shape {table.shape}; "
+            f"it must be {allowed} (episodes x cues)"
+        )
+    # A broadcast view (stride 0 over episodes) holds one row: check only that row.
+    stored = table[..., :1, :] if n > 1 and table.strides[-2] == 0 else table
+    good = np.isfinite(stored) & (stored >= 0.0) & (stored <= 1.0)
+    if not good.all():
+        bad = stored[~good].flat[0]
+        raise ValueError(
+            f"the decision table of {_label(policy)} must hold probabilities in [0, 1], got {bad!r}"
+        )
+    return table
+
+
+def _label(policy: Strategy) -> str:
+    text = object.__repr__(policy) if type(policy).__repr__ is object.__repr__ else repr(policy)
+    return text if len(text) <= 80 else text[:77] + "..."

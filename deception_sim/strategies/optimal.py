@@ -1,0 +1,217 @@
+"""A solved policy: :class:`Optimal`, a plain immutable strategy for the model it was solved for.
+
+:func:`deception_sim.optimize` solves; this class only holds what it found (a
+decision table per objective level, or a tree of observation histories for a
+clock agent with a noisy cue), read-only, with the model it belongs to. It
+solves nothing and cannot be changed after it is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model import Payoffs, Schedule, UpdateRule
+from .base import Strategy, metadata
+from .builtin import Memoryless
+from .controller import Controller
+
+INFORMATION: tuple[str, ...] = ("known_phase", "clock", "memoryless")
+"""The information settings a policy can be solved for (see :func:`deception_sim.optimize`)."""
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    out = np.array(array, dtype=float)  # a copy: the caller's array stays the caller's
+    out.setflags(write=False)
+    return out
+
+
+def _digest(*arrays: np.ndarray) -> str:
+    h = hashlib.sha256()
+    for array in arrays:
+        h.update(np.ascontiguousarray(array).tobytes())
+        h.update(str(array.shape).encode())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Optimal(Strategy):
+    """The optimal strategy for one model and information setting, as found by a solver.
+
+    Get one from :func:`deception_sim.optimize` (``solution.policy``). Exactly
+    one of ``table`` (``P(A | level, episode, cue)``, shape ``(levels, N,
+    2)``: every modified self chooses for its own objective; or ``(N, 2)``
+    when every self plays the same) and
+    ``controller`` (a tree of observation histories) is given. It is a
+    strategy like the built-in ones, but only for the model it was solved
+    for: asking for it on another model is an error. Its arrays are
+    read-only copies.
+
+    >>> from deception_sim import Schedule, evaluate, optimize
+    >>> maze = Schedule.fixed(train=2, deploy=3)
+    >>> best = optimize(maze).policy
+    >>> best.plan(), evaluate(best, maze).mesa
+    ('BBAAA', 3.0)
+    >>> best.table.flags.writeable
+    False
+    """
+
+    schedule: Schedule
+    update: UpdateRule
+    payoffs: Payoffs
+    information: str
+    table: np.ndarray | None = field(default=None, repr=False)
+    controller_tree: Controller | None = field(default=None, repr=False)
+    memoryless: Memoryless | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.information not in INFORMATION:
+            raise ValueError(
+                f"information must be one of {', '.join(map(repr, INFORMATION))}, "
+                f"got {self.information!r}"
+            )
+        if (self.table is None) == (self.controller_tree is None):
+            raise ValueError("an Optimal policy needs exactly one of table and controller_tree")
+        if self.table is not None:
+            table = _frozen(self.table)
+            if table.ndim not in (2, 3) or table.shape[-2:] != (self.schedule.horizon, 2):
+                raise ValueError(
+                    f"table must have shape (levels, {self.schedule.horizon}, 2) or "
+                    f"({self.schedule.horizon}, 2), got {table.shape}"
+                )
+            object.__setattr__(self, "table", table)
+
+    # -- the strategy interface
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        self._check_model(schedule)
+        if self.table is None:
+            raise ValueError(
+                "this optimal clock policy depends on the agent's whole history of cues, so it "
+                "has no per-episode decision table; evaluate() and simulate() follow its "
+                "controller (policy.controller(schedule, update, payoffs))"
+            )
+        return self.table
+
+    def controller(
+        self, schedule: Schedule, update: UpdateRule | None = None, payoffs: Payoffs | None = None
+    ) -> Controller | None:
+        """The tree of observation histories, for a clock policy that needs one, else None."""
+        if self.controller_tree is None:
+            return None
+        self._check_model(schedule, update, payoffs)
+        return self.controller_tree
+
+    def _check_model(
+        self, schedule: Schedule, update: UpdateRule | None = None, payoffs: Payoffs | None = None
+    ) -> None:
+        for name, given, solved in (
+            ("schedule", schedule, self.schedule),
+            ("update", update, self.update),
+            ("payoffs", payoffs, self.payoffs),
+        ):
+            if given is not None and given != solved:
+                raise ValueError(
+                    f"{name} {given!r} is not the one this Optimal strategy was solved for "
+                    f"({solved!r}); solve again with optimize()"
+                )
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        if self.controller_tree is not None:
+            actions = self.controller_tree.action
+            return metadata(
+                cue=True,
+                clock=True,
+                memory=True,
+                schedule=True,
+                stochastic=bool(((actions > 0) & (actions < 1)).any()),
+                solver=True,
+            )
+        table = self.table
+        assert table is not None
+        rows_differ = bool((table != table[..., :1, :]).any()) if table.size else False
+        columns_differ = bool((table[..., 0] != table[..., 1]).any()) if table.size else False
+        return metadata(
+            cue=columns_differ,
+            clock=rows_differ,
+            memory=self.information == "clock",
+            schedule=True,
+            stochastic=bool(((table > 0) & (table < 1)).any()),
+            solver=True,
+        )
+
+    @property
+    def name(self) -> str:
+        return f"Optimal({self.information})"
+
+    def plan(self) -> str | None:
+        """The unmodified agent's choices as a plan, where the schedule fixes the phases.
+
+        With a fixed boundary and a deterministic policy, the letters the agent
+        plays in episodes ``1..N`` while its objective is intact; ``None``
+        otherwise.
+        """
+        train = self.schedule.fixed_train
+        table = self.table
+        if train is None or table is None or self.metadata["stochastic"]:
+            return None
+        q = self.schedule.cue_accuracy
+        if q not in (0.5, 1.0):
+            return None
+        phases = np.arange(self.schedule.horizon) >= train
+        intact = self._intact()
+        if q == 1.0:
+            row = intact[np.arange(self.schedule.horizon), phases.astype(int)]
+        else:
+            row = intact[:, 0]
+        return "".join("A" if a else "B" for a in row)
+
+    def _intact(self) -> np.ndarray:
+        """The unmodified agent's table, ``(N, 2)``."""
+        assert self.table is not None
+        return self.table if self.table.ndim == 2 else self.table[0]
+
+    def as_memoryless(self) -> Memoryless | None:
+        """For ``information="memoryless"``: the equivalent :class:`Memoryless` strategy."""
+        return self.memoryless
+
+    def rule(self) -> str:
+        """A readable description of the policy of the unmodified agent."""
+        if self.memoryless is not None:
+            return repr(self.memoryless)
+        plan = self.plan()
+        if plan is not None:
+            return plan
+        if self.controller_tree is not None:
+            tree = self.controller_tree
+            return f"a tree of {tree.nodes} observation histories (it reads past cues)"
+        intact = self._intact()
+        if self.schedule.cue_accuracy == 0.5 or not self.metadata["cue"]:
+            return "".join("A" if a else "B" for a in intact[:, 0])
+        by_cue = ["".join("A" if a else "B" for a in intact[:, cue]) for cue in (0, 1)]
+        return f"train cue: {by_cue[0]}; deploy cue: {by_cue[1]}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Optimal):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[object, ...]:
+        if self.table is not None:
+            found = _digest(self.table)
+        else:
+            tree = self.controller_tree
+            assert tree is not None
+            found = _digest(tree.depth, tree.level, tree.action, tree.child)
+        return (self.schedule, self.update, self.payoffs, self.information, found)
+
+    def __repr__(self) -> str:
+        return (
+            f"Optimal({self.schedule!r}, {self.update!r}, {self.payoffs!r}, "
+            f"information={self.information!r})"
+        )
