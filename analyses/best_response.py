@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Deceptive, Greedy
-from deception_sim.report.tables import (
+from deception_sim.report import (
     best_response_curves,
     best_responses,
     save_figure,

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Greedy
-from deception_sim.report.tables import (
+from deception_sim.report import (
     advantage_heatmap,
     deception_advantage,
     save_figure,

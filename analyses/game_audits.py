@@ -30,7 +30,7 @@ import pandas as pd
 
 from deception_sim import Payoffs
 from deception_sim.games import best_response, first_audits, random_audits
-from deception_sim.report.tables import save_figure, to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 DEPLOY = 100
 FRACTIONS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2).tolist())

@@ -27,7 +27,7 @@ import pandas as pd
 
 from deception_sim import Payoffs
 from deception_sim.games import design_curve, first_audits, random_audits, safety_frontier
-from deception_sim.report.tables import save_figure, to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 DEPLOY = 10
 PRICES = (0.02, 0.05, 0.1, 0.3)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from deception_sim import Payoffs, Schedule
 from deception_sim.games import deterrence_rate
-from deception_sim.report.tables import to_csv, to_markdown
+from deception_sim.report import to_csv, to_markdown
 
 DISCOUNT = 0.9
 TRAIN = (1, 2, 5, 10, 20)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim.games import GameSolution, training_length_game
-from deception_sim.report.tables import save_figure, to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 HORIZONS = (3, 5, 10, 20, 50, 100, 200)
 COSTS = (0.5, 1.0)

@@ -39,7 +39,7 @@ from deception_sim.drift.world import (
     overtake_time,
     standard_world,
 )
-from deception_sim.report.tables import save_figure, to_csv, to_markdown
+from deception_sim.report import save_figure, to_csv, to_markdown
 
 LABEL_NOISE = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2)
 GAPS = (1.0, 10.0, 100.0, 1000.0)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Deceptive, Greedy, HardUpdate, Payoffs, Schedule, evaluate
-from deception_sim.report.tables import to_csv, to_markdown
+from deception_sim.report import to_csv, to_markdown
 from deception_sim.solvers import optimize
 
 PAIRS = ((2, 3), (3, 3), (5, 5), (2, 10))

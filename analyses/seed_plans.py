@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from deception_sim import HardUpdate, Payoffs, Plan, Schedule, evaluate
-from deception_sim.report.tables import to_csv, to_markdown
+from deception_sim.report import to_csv, to_markdown
 
 TRAIN, DEPLOY = 2, 3
 

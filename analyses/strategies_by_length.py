@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from deception_sim import Deceptive, Greedy, HardUpdate, Payoffs, Schedule, evaluate
-from deception_sim.report.tables import to_csv, to_markdown
+from deception_sim.report import to_csv, to_markdown
 
 TRAIN = (2, 10)
 DEPLOY = (0, 1, 2, 3, 10)

@@ -26,7 +26,7 @@ from deception_sim import (
     UpdateRule,
     evaluate,
 )
-from deception_sim.report.tables import to_markdown
+from deception_sim.report import to_markdown
 
 N = 10**6
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from deception_sim import Payoffs
 from deception_sim.games import outcome, solve_zero_sum, training_length_game
-from deception_sim.report.tables import to_markdown
+from deception_sim.report import to_markdown
 
 COST = 0.5
 SAMPLE = 2000

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from deception_sim import HardUpdate, Memoryless, Payoffs, Schedule, evaluate, optimize
-from deception_sim.report.tables import to_markdown
+from deception_sim.report import to_markdown
 
 P_BOUNDARY, HONEYPOT, DISCOUNT = 2e-6, 1e-4, 0.999999
 

@@ -32,7 +32,7 @@ from deception_sim import (
     UpdateRule,
 )
 from deception_sim.montecarlo.engine import SCALARS, SimulationResult, simulate
-from deception_sim.report.tables import to_markdown
+from deception_sim.report import to_markdown
 
 
 def loop_simulate(

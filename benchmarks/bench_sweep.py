@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Greedy, Schedule, evaluate, optimize, sweep
-from deception_sim.report.tables import to_markdown
+from deception_sim.report import to_markdown
 
 TARGET_SECONDS = 2.0
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from deception_sim import Deceptive, Greedy
-from deception_sim.report.tables import (
+from deception_sim.report import (
     FORMATS,
     advantage_heatmap,
     best_response_curves,

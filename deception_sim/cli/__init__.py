@@ -24,7 +24,7 @@ from .. import _validate
 from ..model.payoffs import UTILITIES, Payoffs
 from ..model.schedule import Schedule
 from ..model.update import UpdateRule
-from ..report.tables import FORMATS, render, results_table
+from ..report import FORMATS, render, results_table
 from ..strategies import Deceptive, Greedy, Plan, Strategy, parse_strategy
 
 MAX_ALL_PLANS_HORIZON = 16
@@ -563,7 +563,7 @@ def _run_sweep(args: argparse.Namespace) -> None:
         if client is not None:
             client.close()
     if figure is not None:
-        from ..report.tables import advantage_heatmap, save_figure
+        from ..report import advantage_heatmap, save_figure
 
         keep = table.drop(columns=[n for n in grid if n not in ("train", "deploy")])
         save_figure(advantage_heatmap(keep), figure)
@@ -642,7 +642,7 @@ def _run_game(args: argparse.Namespace) -> None:
     import json
 
     from .. import games
-    from ..report.tables import to_json
+    from ..report import to_json
 
     payoffs = Payoffs(
         v_deploy=args.v_deploy,

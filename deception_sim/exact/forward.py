@@ -97,7 +97,8 @@ class _Phase:
         return self.stop - self.start
 
     def a_of(self, level: int) -> Number:
-        return self.a[level] if np.ndim(self.a) == 2 else self.a
+        a = self.a
+        return a[level] if isinstance(a, np.ndarray) and a.ndim == 2 else a
 
     def live(self, states: np.ndarray) -> Number:
         """Over the window: the probability of being live (scaled)."""
@@ -165,13 +166,13 @@ def run(table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payo
     survival = schedule.survival()
     # Mixed over cues within each phase's window only, and kept as one number
     # where the table is constant there (most built-in strategies).
-    columns_train = [compact(table[..., :last, cue]) for cue in (0, 1)]
-    columns_deploy = [compact(table[..., first:, cue]) for cue in (0, 1)]
+    train_cue, deploy_cue = (compact(table[..., :last, cue]) for cue in (0, 1))
+    train_cue_deployed, deploy_cue_deployed = (compact(table[..., first:, cue]) for cue in (0, 1))
     honeypot = compact(schedule.honeypots()[first:])
     train = _Phase(
         start=0,
         stop=last,
-        a=_mix(*columns_train, schedule.cue_accuracy),
+        a=_mix(train_cue, deploy_cue, schedule.cue_accuracy),
         overseen=1.0,
         rates=defection_rates(1.0, update, payoffs),
         drift=drift_rate(1.0, update),
@@ -180,7 +181,7 @@ def run(table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payo
     deploy = _Phase(
         start=first,
         stop=n,
-        a=_mix(*columns_deploy, 1.0 - schedule.cue_accuracy),
+        a=_mix(train_cue_deployed, deploy_cue_deployed, 1.0 - schedule.cue_accuracy),
         overseen=honeypot,
         rates=defection_rates(honeypot, update, payoffs),
         drift=drift_rate(honeypot, update),
@@ -292,7 +293,7 @@ class _Chains:
 
 def _wsum(values: Number, weight: np.ndarray | None, phase: _Phase) -> float:
     """``sum_t weight[t] * values[t]`` over the phase's window (``weight=None``: all 1)."""
-    if np.ndim(values) == 0:
+    if not isinstance(values, np.ndarray) or values.ndim == 0:
         if weight is None:
             return float(values) * phase.length
         return float(values) * float(weight[phase.start : phase.stop].sum())

@@ -88,6 +88,7 @@ def affine_scan(
                 x[1 : stop + 1] = filtered[0]
             x[stop:] = _geometric(float(alpha), float(x[stop]), steps - stop)
         return x
+    assert isinstance(alpha, np.ndarray)
     n = alpha.shape[0]
     x = np.empty(n + 1)
     x[0] = x0

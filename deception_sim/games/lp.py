@@ -254,6 +254,7 @@ def solve_stackelberg(leader_payoffs: object, follower_payoffs: object) -> Stack
         induced[j] = value
         if value > best_value + tol or (abs(value - best_value) <= tol and j < best_column):
             best_value, best_column, best_x = value, int(j), x
+    assert best_x is not None  # every column has a feasible commitment (the pure ones)
     return StackelbergSolution(
         leader_value=float(best_x @ lead[:, best_column]),
         follower_value=float(best_x @ follow[:, best_column]),

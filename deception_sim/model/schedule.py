@@ -27,6 +27,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 
@@ -169,7 +170,7 @@ class Schedule:
             pmf = np.asarray(train_length.pmf(np.arange(horizon + 1)), dtype=float)
             pmf[horizon] += max(0.0, 1.0 - float(train_length.cdf(horizon)))
         else:
-            pmf = train_length  # validated by the constructor
+            pmf = cast(np.ndarray, train_length)  # validated (and converted) by the constructor
         return cls(
             horizon=horizon,
             train_pmf=pmf,
@@ -310,8 +311,8 @@ class Schedule:
             (self.horizon, first, window, honeypot, self.cue_accuracy, self.continue_prob),
         )
 
-    def _key(self) -> tuple:
-        honeypot = self.honeypot_rate
+    def _key(self) -> tuple[object, ...]:
+        honeypot: object = self.honeypot_rate
         if isinstance(honeypot, np.ndarray):
             honeypot = ("per-episode", _digest(honeypot))
         return (

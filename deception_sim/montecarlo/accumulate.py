@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,7 @@ class Tally:
 
 
 # An event over the rows of a batch: None (no row), True (every row) or a bool array.
-Event = np.ndarray | bool | None
+Event = np.ndarray | Literal[True] | None
 
 
 def both(a: Event, b: Event) -> Event:

@@ -279,9 +279,9 @@ class Simulator:
             return [(chances[0][0], rows)]
         u = uniforms(size)
         out: list[tuple[Branch, Event]] = []
-        low = 0.0
+        low: float = 0.0
         for i, (branch, p) in enumerate(chances):
-            high = low + p
+            high = low + float(p)
             if i == len(chances) - 1:
                 event: np.ndarray = u >= low  # the last branch takes rounding's remainder
             elif i == 0:
@@ -314,14 +314,15 @@ class Simulator:
         self, rows: dict[str, np.ndarray], low: int, high: int, j: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """``P(A | level, episode j + 1, cue)`` for each row ``low:high``, per cue."""
-        lookup = self.level_lookup
+        lookup, by_level = self.level_lookup, self.level_table
+        assert lookup is not None and by_level is not None
         # Rows that are not live may be past the live levels: any index will do for them.
         k = np.minimum(rows["k"][low:high], lookup.shape[0] - 1)
         if "m" in rows:
             level = lookup[k, np.minimum(rows["m"][low:high], lookup.shape[1] - 1)]
         else:
             level = lookup[k, 0]
-        choices = self.level_table[:, j, :]
+        choices = by_level[:, j, :]
         return choices[level, 0], choices[level, 1]
 
     def _intact(

@@ -124,8 +124,8 @@ def _generator(seed: object) -> tuple[np.random.Generator, Seed]:
     if isinstance(seed, np.random.Generator):
         return seed, seed
     if seed is None:
-        entropy = np.random.SeedSequence().entropy
-        return np.random.default_rng(entropy), int(entropy)
+        entropy = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+        return np.random.default_rng(entropy), entropy
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ValueError(
             f"seed must be an integer >= 0, None or a numpy.random.Generator, got {seed!r}"

@@ -235,7 +235,10 @@ def _tree(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
 
 def _flatten(root, n: int) -> Controller:
     """The chosen subtree as :class:`Controller` arrays (node 0 the start)."""
-    depth, level, action, links = [], [], [], []
+    depth: list[int] = []
+    level: list[int] = []
+    action: list[list[float]] = []
+    links: list[tuple[int, int, int, int, int]] = []
     queue = collections.deque([(root, 0)])
     while queue:
         spec, t = queue.popleft()

@@ -147,7 +147,7 @@ class _Values:
         self.mesa = np.zeros((2, levels, model.n + 1))
         self.base = np.zeros((2, levels, model.n + 1))
 
-    def of(self, target) -> tuple[np.ndarray, np.ndarray]:
+    def of(self, target: tuple[int, int]) -> tuple[np.ndarray | float, np.ndarray]:
         """Values at t = 1..N (i.e. next episode) of a move's target."""
         model = self.model
         phase, level = target
@@ -204,7 +204,7 @@ def _evaluate_policy(
             comply, defect = actions[phase, level]
             mesa_in = np.zeros(model.n) + _select(act, defect.mesa, comply.mesa)
             base_in = np.zeros(model.n) + _select(act, defect.base, comply.base)
-            stay = ((0.0, 0.0), (0.0, 0.0))
+            stay: tuple[np.ndarray | float, np.ndarray | float] = (0.0, 0.0)
             for target in sorted(comply.moves.keys() | defect.moves.keys()):
                 on_defect = defect.moves.get(target, (0.0, 0.0))
                 on_comply = comply.moves.get(target, (0.0, 0.0))
@@ -222,7 +222,8 @@ def _evaluate_policy(
                     continue
                 out = getattr(values, name)
                 alpha = model.rho * factor
-                alpha = alpha[::-1] if np.ndim(alpha) else alpha
+                if isinstance(alpha, np.ndarray):
+                    alpha = alpha[::-1]
                 out[phase, level] = affine_scan(alpha, inflow[::-1], 0.0)[::-1]
     return values
 

@@ -111,9 +111,9 @@ def _two_dimensional(value) -> tuple[tuple[float, float], np.ndarray]:
         )
         point = _polish(value, np.clip(result.x, 0.0, 1.0))
         candidates.append((value(*point), tuple(point)))
-    _, point = max(candidates, key=lambda c: (c[0], -c[1][0] - c[1][1]))
+    _, best = max(candidates, key=lambda c: (c[0], -c[1][0] - c[1][1]))
     a, b = np.meshgrid(axis, axis, indexing="ij")
-    return point, np.column_stack([a.ravel(), b.ravel(), scores.ravel()])
+    return (float(best[0]), float(best[1])), np.column_stack([a.ravel(), b.ravel(), scores.ravel()])
 
 
 def _polish(value, point: np.ndarray, sweeps: int = 4) -> np.ndarray:

@@ -32,7 +32,7 @@ def parse_strategy(text: str) -> Strategy:
     if key in simple and not argument:
         return simple[key]()
     if key == "threshold":
-        return Threshold(_number("threshold", argument, integer=True))
+        return Threshold(int(_number("threshold", argument, integer=True)))
     if key == "memoryless":
         parts = [p for p in argument.split(",") if p.strip()]
         if len(parts) == 1:
