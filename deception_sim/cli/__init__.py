@@ -573,7 +573,7 @@ def _run_sweep(args: argparse.Namespace) -> None:
 
 def _add_game_command(commands: argparse._SubParsersAction) -> None:
     """``deception-sim game training-length|honeypot|audit|frontier`` (SPEC 3.5)."""
-    from ..games.model import CONCEPTS, OBJECTIVES
+    from ..games import CONCEPTS, OBJECTIVES
     from ..solvers import INFORMATION
 
     game = commands.add_parser("game", help="overseer-versus-agent games: equilibria, frontier")

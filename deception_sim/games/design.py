@@ -25,13 +25,12 @@ import pandas as pd
 from scipy import optimize as sciopt
 
 from .. import _validate
-from ..exact.forward import evaluate
-from ..model.payoffs import Payoffs
-from ..model.schedule import Schedule
-from ..model.update import HardUpdate, UpdateRule
+from ..exact import evaluate
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule
 from ..solvers import INFORMATION, Solution, optimize
-from ..strategies.builtin import Deceptive, Greedy, Strategy
-from .model import OverseerPayoffs, Oversight, outcome
+from ..strategies import Deceptive, Greedy, Strategy
+from .options import OverseerPayoffs, Oversight
+from .outcomes import outcome
 
 Design = Callable[[float], Oversight]
 """A continuous family of overseer options: parameter -> :class:`Oversight`."""
@@ -89,8 +88,9 @@ def first_audits(
     if whole < deploy:
         rate[train + whole] = max(0.0, audits - whole)
     schedule = Schedule.fixed(train, deploy, honeypot_rate=rate, observable=observable)
-    return Oversight(schedule, HardUpdate() if update is None else update,
-                     label=f"first {fraction:g} audited")
+    return Oversight(
+        schedule, HardUpdate() if update is None else update, label=f"first {fraction:g} audited"
+    )
 
 
 def random_audits(
@@ -108,8 +108,9 @@ def random_audits(
     """
     fraction = _validate.probability("fraction", fraction)
     schedule = Schedule.fixed(train, deploy, honeypot_rate=fraction, observable=observable)
-    return Oversight(schedule, HardUpdate() if update is None else update,
-                     label=f"random {fraction:g} audited")
+    return Oversight(
+        schedule, HardUpdate() if update is None else update, label=f"random {fraction:g} audited"
+    )
 
 
 def deterrence_rate(
@@ -151,8 +152,10 @@ def deterrence_rate(
 
     def advantage(h: float) -> float:
         at = dataclasses.replace(schedule, honeypot_rate=float(h))
-        return (evaluate(policy, at, update, payoffs).mesa
-                - evaluate(baseline, at, update, payoffs).mesa)
+        return (
+            evaluate(policy, at, update, payoffs).mesa
+            - evaluate(baseline, at, update, payoffs).mesa
+        )
 
     rates = np.linspace(0.0, 1.0, grid)
     values = [advantage(h) for h in rates]
@@ -219,9 +222,7 @@ class _Responses:
         if x not in self.cache:
             oversight = self.design(x)
             if not isinstance(oversight, Oversight):
-                raise ValueError(
-                    f"design must return an Oversight, got {type(oversight).__name__}"
-                )
+                raise ValueError(f"design must return an Oversight, got {type(oversight).__name__}")
             self.cache[x] = _remembered(oversight, self.payoffs, self.information)
         return self.cache[x]
 

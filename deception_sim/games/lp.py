@@ -2,7 +2,7 @@
 
 The row player is the overseer, the column player the agent; each function
 takes the payoff matrices and returns a frozen solution object. No model
-objects here: :mod:`deception_sim.games.model` builds the matrices.
+objects here: :mod:`deception_sim.games.game` builds the matrices.
 
 * :func:`solve_zero_sum`: the value and both optimal mixed strategies of a
   zero-sum game (the row player maximizes, as in nashpy), by one linear
