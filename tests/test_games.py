@@ -18,6 +18,7 @@ import warnings
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -533,6 +534,31 @@ def test_safety_frontier_rises_as_oversight_gets_cheaper() -> None:
     assert frontier["safety"].is_monotonic_increasing
     assert frontier["overseen"].is_monotonic_increasing
     assert frontier["safety"].iloc[-1] == pytest.approx(1.0)  # cheap: audit everything
+
+
+def test_a_caller_changing_an_answer_cannot_change_a_later_answer() -> None:
+    # The agent's responses were once remembered process-wide and handed out
+    # shared: clearing one caller's diagnostics emptied the next caller's.
+    design = partial(first_audits, 0, 6)
+    pay = Payoffs(utility="any")
+    overseer = OverseerPayoffs("safety", oversight_cost=0.1)
+    first = best_oversight(design, payoffs=pay, overseer=overseer, grid=5)
+    diagnostics = dict(first.agent.diagnostics)
+    curve = design_curve(design, [0.0, first.parameter], payoffs=pay)
+    frontier = safety_frontier(design, [0.1], payoffs=pay, grid=5)
+    expected_curve, expected_frontier = curve.copy(), frontier.copy()
+    assert diagnostics
+    first.agent.diagnostics.clear()
+    curve.loc[1, ["safety", "agent policy"]] = [-1.0, "changed"]
+    frontier.loc[0, ["parameter", "agent value"]] = [-1.0, -1.0]
+    again = best_oversight(design, payoffs=pay, overseer=overseer, grid=5)
+    assert again.agent is not first.agent
+    assert again.agent.diagnostics == diagnostics
+    assert (again.parameter, again.value) == (first.parameter, first.value)
+    pd.testing.assert_frame_equal(design_curve(design, [0.0, first.parameter], payoffs=pay),
+                                  expected_curve)
+    pd.testing.assert_frame_equal(safety_frontier(design, [0.1], payoffs=pay, grid=5),
+                                  expected_frontier)
 
 
 # ---------------------------------------------------------------------------- command line
