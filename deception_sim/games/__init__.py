@@ -24,6 +24,8 @@ thin :class:`Game` facade over them, and the model's games:
   (:func:`best_oversight`, :func:`safety_frontier`, :func:`design_curve`),
   and :func:`deterrence_rate`.
 
+Every table these functions return has one snake_case column per measure.
+
 >>> from deception_sim.games import training_length_game
 >>> training_length_game(3, oversight_cost=1.0).solve().value_of_randomizing
 0.5

@@ -357,9 +357,11 @@ def safety_frontier(
     For each price ``c`` the overseer maximizes ``safety - c * overseen``
     against the agent's best response (:func:`best_oversight`); the chosen
     points trace the upper frontier of safety against oversight cost. One row
-    per price: the parameter, expected overseen episodes, safety, the
-    overseer's payoff and the agent's response. The agent's responses are
-    solved once per parameter and shared between the prices of this call.
+    per price: ``price``, ``parameter``, ``overseen`` (expected overseen
+    episodes), ``safety``, ``overseer_value`` (the overseer's payoff),
+    ``agent_value`` and ``agent_rule`` (the value and the rule of the agent's
+    best response, :meth:`~deception_sim.Optimal.rule`). The agent's responses
+    are solved once per parameter and shared between the prices of this call.
 
     >>> from functools import partial
     >>> frontier = safety_frontier(partial(first_audits, 0, 10), [0.01, 0.05],
@@ -385,9 +387,9 @@ def safety_frontier(
                 "parameter": choice.parameter,
                 "overseen": choice.overseen,
                 "safety": choice.safety,
-                "overseer value": choice.value,
-                "agent value": choice.agent.value,
-                "agent policy": choice.agent.policy.rule(),
+                "overseer_value": choice.value,
+                "agent_value": choice.agent.value,
+                "agent_rule": choice.agent.policy.rule(),
             }
         )
     return pd.DataFrame(rows)
@@ -401,6 +403,9 @@ def design_curve(
     information: str = "memoryless",
 ) -> pd.DataFrame:
     """Safety and cost of ``design`` at each parameter against the agent's best response.
+
+    One row per parameter: ``parameter``, ``overseen``, ``safety``,
+    ``agent_value`` and ``agent_rule`` (as in :func:`safety_frontier`).
 
     >>> from functools import partial
     >>> curve = design_curve(partial(random_audits, 0, 10), [0.0, 0.5],
@@ -420,8 +425,8 @@ def design_curve(
                 "parameter": x,
                 "overseen": found.oversight.overseen(),
                 "safety": float(found.safety),
-                "agent value": found.agent.value,
-                "agent policy": found.agent.policy.rule(),
+                "agent_value": found.agent.value,
+                "agent_rule": found.agent.policy.rule(),
             }
         )
     return pd.DataFrame(rows)

@@ -94,14 +94,18 @@ class GameSolution:
         return gain if abs(gain) > TOLERANCE * max(1.0, abs(self.pure_value)) else 0.0
 
     def summary(self) -> dict[str, object]:
-        """One table row: the concept, both values, and what randomizing is worth."""
+        """One table row for the equilibrium.
+
+        Columns ``concept``, ``overseer_value`` (:attr:`value`), ``agent_value``,
+        ``pure_option``, ``pure_value`` and ``value_of_randomizing``.
+        """
         return {
             "concept": self.concept,
-            "overseer value": self.value,
-            "agent value": self.agent_value,
-            "best pure option": self.pure_option,
-            "pure value": self.pure_value,
-            "value of randomizing": self.value_of_randomizing,
+            "overseer_value": self.value,
+            "agent_value": self.agent_value,
+            "pure_option": self.pure_option,
+            "pure_value": self.pure_value,
+            "value_of_randomizing": self.value_of_randomizing,
         }
 
     def strategies(self, *, threshold: float = 1e-12) -> pd.DataFrame:
@@ -263,7 +267,12 @@ class Game:
         return self._frame(self._outcomes["overseer"])
 
     def cells(self) -> pd.DataFrame:
-        """One row per (overseer option, agent option): every payoff and its parts."""
+        """One row per (overseer option, agent option): every payoff and its parts.
+
+        Columns ``overseer`` and ``agent`` (the options' labels), ``mesa``,
+        ``safety``, ``base``, ``harm`` (and ``compliant`` when deployment has
+        a value), ``overseen``, ``cost`` and ``overseer_payoff``.
+        """
         o = self._outcomes
         rows, cols = np.indices(o["mesa"].shape)
         frame = pd.DataFrame(
@@ -273,7 +282,7 @@ class Game:
                 **{key: o[key].ravel() for key in _outcome_keys("compliant" in o)},
                 "overseen": o["overseen"][rows.ravel()],
                 "cost": o["cost"][rows.ravel()],
-                "overseer payoff": o["overseer"].ravel(),
+                "overseer_payoff": o["overseer"].ravel(),
             }
         )
         return frame
