@@ -14,7 +14,8 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -117,7 +118,8 @@ def goal_vector(world: WorldModel, goal: object) -> np.ndarray:
         return vector
     if isinstance(goal, (Mapping, pd.Series)):
         vector = np.zeros(len(names))
-        for name, weight in goal.items():
+        items: Iterable[tuple[Any, Any]] = goal.items()
+        for name, weight in items:
             vector[world.index(name, "goal concept")] = _validate.real(
                 f"goal weight of {name!r}", weight, low=0.0
             )
@@ -253,11 +255,12 @@ def overtake_time(
             if start >= stop_at:
                 return None
             end = stop_at if end is None else min(end, stop_at)
-        found, w = _scan(w, p, start, end, delta, tolerance)
+        found, after = _scan(w, p, start, end, delta, tolerance)
         if found is not None:
             return found
-        if w is None:
+        if after is None:
             return None
+        w = after
     return None
 
 
@@ -344,7 +347,7 @@ def _scan(
     stack = _power_stack(p, block + 1)[1:]  # P**1 .. P**block
     leads = stack @ delta  # row b: P**(b + 1) @ delta
     t, v, previous = start, w, math.inf
-    while span is None or t < end:
+    while end is None or t < end:
         distance = float(np.abs(v - limit).sum())
         # The L1 distance to the limit never grows: past this point no step can
         # cross (or the weights sit at their limit up to rounding).

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 from .. import _validate
@@ -27,7 +28,7 @@ _LN2 = math.log(2.0)
 _METHODS: tuple[str, ...] = ("closed", "brentq")
 
 
-def log_likelihood_per_example(agreement: object, fidelity: float = 0.9) -> np.ndarray:
+def log_likelihood_per_example(agreement: ArrayLike, fidelity: float = 0.9) -> np.ndarray:
     """Expected log-likelihood of one label, ``a log q + (1 - a) log(1 - q)``.
 
     >>> log_likelihood_per_example([1.0, 0.5], fidelity=0.9).round(4).tolist()
@@ -39,9 +40,9 @@ def log_likelihood_per_example(agreement: object, fidelity: float = 0.9) -> np.n
 
 
 def log_selection(
-    complexity_bits: object,
-    agreement: object,
-    examples: object,
+    complexity_bits: ArrayLike,
+    agreement: ArrayLike,
+    examples: ArrayLike,
     *,
     beta: float = 1.0,
     fidelity: float = 0.9,
@@ -89,7 +90,7 @@ def selection_probabilities(
 
 
 def selection_table(
-    world: WorldModel, examples: object, *, beta: float = 1.0, fidelity: float = 0.9
+    world: WorldModel, examples: ArrayLike, *, beta: float = 1.0, fidelity: float = 0.9
 ) -> pd.DataFrame:
     """Tidy selection probabilities: one row per (examples, concept).
 
@@ -267,7 +268,7 @@ def _logit(q: float) -> float:
     return math.log(q) - math.log1p(-q)
 
 
-def _examples(examples: object) -> np.ndarray:
+def _examples(examples: ArrayLike) -> np.ndarray:
     n = np.atleast_1d(np.asarray(examples, dtype=float))
     if n.ndim != 1 or n.size == 0:
         raise ValueError(f"examples must be one number or a non-empty sequence, got {examples!r}")
@@ -276,8 +277,10 @@ def _examples(examples: object) -> np.ndarray:
     return n
 
 
-def _grid(name: str, values: object, **bounds: float) -> list[float]:
+def _grid(
+    name: str, values: object, *, low: float = -math.inf, high: float = math.inf
+) -> list[float]:
     items = [values] if isinstance(values, numbers.Real) else _as_tuple(name, values)
     if not items:
         raise ValueError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
-    return [_validate.real(name, v, **bounds) for v in items]
+    return [_validate.real(name, v, low=low, high=high) for v in items]

@@ -176,10 +176,10 @@ class Game:
                 raise ValueError(
                     f"overseer options must be Oversight objects, got {type(option).__name__}"
                 )
-        for option in agent:
-            if not isinstance(option, (Strategy, BestResponse)):
+        for answer in agent:
+            if not isinstance(answer, (Strategy, BestResponse)):
                 raise ValueError(
-                    f"agent options must be strategies or BestResponse, got {type(option).__name__}"
+                    f"agent options must be strategies or BestResponse, got {type(answer).__name__}"
                 )
         if not isinstance(self.payoffs, Payoffs):
             raise ValueError(f"payoffs must be a Payoffs, got {type(self.payoffs).__name__}")
@@ -236,11 +236,13 @@ class Game:
             for col, option in enumerate(self.agent):
                 if col in done:
                     continue
-                policy = option
+                policy: Strategy
                 if isinstance(option, BestResponse):
                     policy = optimize(
                         oversight.schedule, oversight.update, self.payoffs, option.information
                     ).policy
+                else:
+                    policy = option
                 cell = outcome(policy, oversight, self.payoffs, compliant=compliant)
                 for key in keys:
                     out[key][row, col] = cell[key]
@@ -307,15 +309,16 @@ class Game:
         if concept == "auto":
             concept = "zero_sum" if zero_sum is not None else "stackelberg"
         pure, row, _ = pure_commitment(overseer, agent)
+        diagnostics: dict[str, Any]
         if concept == "zero_sum":
-            found = solve_zero_sum(zero_sum)
-            x, y = found.row_strategy, found.column_strategy
-            method, diagnostics = found.method, {"gap": found.gap}
+            nash = solve_zero_sum(zero_sum)
+            x, y = nash.row_strategy, nash.column_strategy
+            method, diagnostics = nash.method, {"gap": nash.gap}
         else:
-            found = solve_stackelberg(overseer, agent)
-            x, y = found.leader_strategy, found.follower_strategy
-            method = found.method
-            diagnostics = {"induced": pd.Series(found.induced, index=self.agent_labels)}
+            commitment = solve_stackelberg(overseer, agent)
+            x, y = commitment.leader_strategy, commitment.follower_strategy
+            method = commitment.method
+            diagnostics = {"induced": pd.Series(commitment.induced, index=self.agent_labels)}
         return GameSolution(
             concept=concept,
             value=float(x @ overseer @ y),

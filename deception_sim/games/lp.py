@@ -254,6 +254,8 @@ def solve_stackelberg(leader_payoffs: object, follower_payoffs: object) -> Stack
         induced[j] = value
         if value > best_value + tol or (abs(value - best_value) <= tol and j < best_column):
             best_value, best_column, best_x = value, int(j), x
+    if best_x is None:  # unreachable: every commitment has a best response
+        raise ArithmeticError("no Stackelberg linear program was feasible")
     return StackelbergSolution(
         leader_value=float(best_x @ lead[:, best_column]),
         follower_value=float(best_x @ follow[:, best_column]),

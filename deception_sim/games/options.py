@@ -164,7 +164,7 @@ class OverseerPayoffs:
         price = self.oversight_cost + self.detection_cost * oversight.update.detect
         return oversight.overseen() * price if price else 0.0
 
-    def payoff(self, outcome: Mapping[str, Any], cost: float) -> Any:
+    def payoff(self, outcome: Mapping[str, Any], cost: float | np.ndarray) -> Any:
         """The overseer's payoff from an outcome (numbers or arrays) and the cost."""
         term = {
             "safety": outcome["safety"],

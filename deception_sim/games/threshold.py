@@ -57,7 +57,11 @@ def _backward(inflow: np.ndarray, keep: np.ndarray) -> np.ndarray:
 
 
 def threshold_outcomes(
-    starts: Sequence[int], oversight: Oversight, payoffs: Payoffs, *, compliant: bool = False
+    starts: Sequence[int] | np.ndarray,
+    oversight: Oversight,
+    payoffs: Payoffs,
+    *,
+    compliant: bool = False,
 ) -> dict[str, np.ndarray]:
     """:func:`~deception_sim.games.outcome` for many "defect from episode k" agents at once.
 
