@@ -542,23 +542,24 @@ def test_a_caller_changing_an_answer_cannot_change_a_later_answer() -> None:
     design = partial(first_audits, 0, 6)
     pay = Payoffs(utility="any")
     overseer = OverseerPayoffs("safety", oversight_cost=0.1)
-    first = best_oversight(design, payoffs=pay, overseer=overseer, grid=5)
+    half = (0.5, 0.5)  # one parameter: one solve per call
+    first = best_oversight(design, half, payoffs=pay, overseer=overseer)
     diagnostics = dict(first.agent.diagnostics)
-    curve = design_curve(design, [0.0, first.parameter], payoffs=pay)
-    frontier = safety_frontier(design, [0.1], payoffs=pay, grid=5)
+    curve = design_curve(design, [0.0, 0.5], payoffs=pay)
+    frontier = safety_frontier(design, [0.1], half, payoffs=pay)
     expected_curve, expected_frontier = curve.copy(), frontier.copy()
     assert diagnostics
     first.agent.diagnostics.clear()
     curve.loc[1, ["safety", "agent_rule"]] = [-1.0, "changed"]
     frontier.loc[0, ["parameter", "agent_value"]] = [-1.0, -1.0]
-    again = best_oversight(design, payoffs=pay, overseer=overseer, grid=5)
+    again = best_oversight(design, half, payoffs=pay, overseer=overseer)
     assert again.agent is not first.agent
     assert again.agent.diagnostics == diagnostics
     assert (again.parameter, again.value) == (first.parameter, first.value)
-    pd.testing.assert_frame_equal(design_curve(design, [0.0, first.parameter], payoffs=pay),
-                                  expected_curve)
-    pd.testing.assert_frame_equal(safety_frontier(design, [0.1], payoffs=pay, grid=5),
-                                  expected_frontier)
+    pd.testing.assert_frame_equal(design_curve(design, [0.0, 0.5], payoffs=pay), expected_curve)
+    pd.testing.assert_frame_equal(
+        safety_frontier(design, [0.1], half, payoffs=pay), expected_frontier
+    )
 
 
 # ---------------------------------------------------------------------------- command line
