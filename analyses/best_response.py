@@ -76,9 +76,7 @@ def main(out: Path) -> tuple[list[Path], str]:
     written += save_figure(figure, out / "best_response.png", out / "best_response.pdf")
 
     best = best_responses(by_rate, "honeypot_rate")
-    table = best[["honeypot_rate", "policy", "mesa", "harm"]].rename(
-        columns={"honeypot_rate": "honeypot rate", "policy": "best response"}
-    )
+    table = best[["honeypot_rate", "policy", "mesa", "harm"]]
     markdown, csv = out / "best_response.md", out / "best_response.csv"
     markdown.write_text(to_markdown(table, digits=4))
     csv.write_text(to_csv(table))

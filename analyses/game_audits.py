@@ -58,15 +58,15 @@ def table() -> pd.DataFrame:
         memoryless = best_response(first, ANY, "memoryless")
         rows.append(
             {
-                "audit fraction": fraction,
+                "audit_fraction": fraction,
                 "audits": round(fraction * DEPLOY),
-                "p*": memoryless.policy.as_memoryless().probabilities[0],
-                "safety, first k": safety(memoryless.value),
-                "closed form": closed_form(fraction),
-                "safety, random": safety(
+                "p_star": memoryless.policy.as_memoryless().probabilities[0],
+                "safety_first_k": safety(memoryless.value),
+                "safety_closed_form": closed_form(fraction),
+                "safety_random": safety(
                     best_response(random_audits(0, DEPLOY, fraction), ANY, "memoryless").value
                 ),
-                "safety, clock agent": safety(best_response(first, ANY, "clock").value),
+                "safety_clock_agent": safety(best_response(first, ANY, "clock").value),
             }
         )
     return pd.DataFrame(rows)
@@ -83,11 +83,11 @@ def figure(frame: pd.DataFrame, out: Path) -> list[Path]:
     f = np.linspace(0.0, 1.0, 201)
     ax.plot(f, [closed_form(x) for x in f], color="C0", linewidth=1, linestyle=":",
             label="1 - (1 - f) f^(f/(1-f))")
-    ax.plot(frame["audit fraction"], frame["safety, first k"], "o-", color="C0",
+    ax.plot(frame["audit_fraction"], frame["safety_first_k"], "o-", color="C0",
             label=f"first k, memoryless agent (D = {DEPLOY})")
-    ax.plot(frame["audit fraction"], frame["safety, random"], "s--", color="C1",
+    ax.plot(frame["audit_fraction"], frame["safety_random"], "s--", color="C1",
             label="random audits, memoryless agent")
-    ax.plot(frame["audit fraction"], frame["safety, clock agent"], "^-.", color="C3",
+    ax.plot(frame["audit_fraction"], frame["safety_clock_agent"], "^-.", color="C3",
             label="first k, agent with a clock")
     ax.set_xlabel("audit fraction k / D")
     ax.set_ylabel("safety: P(no unoverseen defection succeeds)")
@@ -106,15 +106,15 @@ def main(out: Path) -> tuple[list[Path], str]:
     markdown, csv = out / "game_audits.md", out / "game_audits.csv"
     # Without audits every p above about 0.3 succeeds for sure (to rounding): which one
     # the solver reports is not a result, so the tables start at the first audit.
-    audited = frame[frame["audit fraction"] > 0]
+    audited = frame[frame["audit_fraction"] > 0]
     markdown.write_text(to_markdown(audited, digits=4))
     csv.write_text(to_csv(audited))
-    half = frame[frame["audit fraction"] == 0.5].iloc[0]
+    half = frame[frame["audit_fraction"] == 0.5].iloc[0]
     summary = (
-        f"   auditing the first half: safety {half['safety, first k']:.4f} against a "
+        f"   auditing the first half: safety {half['safety_first_k']:.4f} against a "
         f"memoryless agent (closed form {closed_form(0.5):.4f}), "
-        f"{half['safety, random']:.4f} for random audits, "
-        f"{half['safety, clock agent']:.4f} against a clock"
+        f"{half['safety_random']:.4f} for random audits, "
+        f"{half['safety_clock_agent']:.4f} against a clock"
     )
     return [markdown, csv, *figure(frame, out)], summary
 

@@ -45,10 +45,10 @@ def designs() -> dict[str, partial]:
 def table() -> pd.DataFrame:
     frontier = safety_frontier(designs()["first k"], PRICES, payoffs=ANY, grid=GRID.size)
     frontier.insert(1, "design", "first k")
-    frontier = frontier.rename(columns={"parameter": "audit fraction",
-                                        "overseen": "expected audits"})
-    frontier["p*"] = [float(text.removeprefix("Memoryless(").removesuffix(")"))
-                      for text in frontier.pop("agent policy")]
+    frontier = frontier.rename(columns={"parameter": "audit_fraction",
+                                        "overseen": "expected_audits"})
+    frontier["p_star"] = [float(text.removeprefix("Memoryless(").removesuffix(")"))
+                          for text in frontier.pop("agent_rule")]
     return frontier
 
 

@@ -36,14 +36,14 @@ def long_table() -> pd.DataFrame:
     for train in TRAIN:
         for deploy in DEPLOY:
             rate = deterrence_rate(Schedule.fixed(train, deploy), payoffs=payoffs, grid=17)
-            rows.append({"T": train, "D": deploy, "deterrence rate": rate})
+            rows.append({"train": train, "deploy": deploy, "deterrence_rate": rate})
     return pd.DataFrame(rows)
 
 
 def table() -> pd.DataFrame:
-    """T down the side, D across: the smallest deterring honeypot rate."""
-    wide = long_table().pivot(index="T", columns="D", values="deterrence rate")
-    wide.columns = [f"D={d}" for d in wide.columns]
+    """T down the side, D across (``deploy_D``): the smallest deterring honeypot rate."""
+    wide = long_table().pivot(index="train", columns="deploy", values="deterrence_rate")
+    wide.columns = [f"deploy_{d}" for d in wide.columns]
     return wide.reset_index()
 
 
@@ -55,7 +55,7 @@ def main(out: Path) -> tuple[list[Path], str]:
     csv.write_text(to_csv(long_table()))
     seed = deterrence_rate(Schedule.fixed(2, 3))
     return [markdown, csv], (
-        f"   discount {DISCOUNT}: T=2, D=100 needs h >= {frame.loc[1, 'D=100']:.3g}; "
+        f"   discount {DISCOUNT}: T=2, D=100 needs h >= {frame.loc[1, 'deploy_100']:.3g}; "
         f"the seed's payoffs (no discount) need h = {seed:g}"
     )
 

@@ -53,14 +53,14 @@ def table() -> pd.DataFrame:
             rows.append(
                 {
                     "cost": cost,
-                    "N": n,
-                    "best fixed T": int(hidden.pure_option.removeprefix("T=")),
-                    "loss, fixed T": -hidden.pure_value,
-                    "loss, random T": -hidden.value,
+                    "horizon": n,
+                    "best_fixed_train": int(hidden.pure_option.removeprefix("T=")),
+                    "loss_fixed_train": -hidden.pure_value,
+                    "loss_random_train": -hidden.value,
                     "saved": hidden.value_of_randomizing,
-                    "share saved": hidden.value_of_randomizing / -hidden.pure_value,
-                    "limit share": limit_share(cost),
-                    "saved, observable": seen.value_of_randomizing,
+                    "share_saved": hidden.value_of_randomizing / -hidden.pure_value,
+                    "limit_share": limit_share(cost),
+                    "saved_observable": seen.value_of_randomizing,
                 }
             )
     return pd.DataFrame(rows)
@@ -120,8 +120,8 @@ def main(out: Path) -> tuple[list[Path], str]:
     written = [markdown, csv, *figure(out)]
     last = frame[frame["cost"] == COSTS[0]].iloc[-1]
     summary = (
-        f"   N={int(last['N'])}, cost {COSTS[0]}: randomizing T saves {last['share saved']:.1%} "
-        f"of the loss (limit {limit_share(COSTS[0]):.1%})"
+        f"   N={int(last['horizon'])}, cost {COSTS[0]}: randomizing T saves "
+        f"{last['share_saved']:.1%} of the loss (limit {limit_share(COSTS[0]):.1%})"
     )
     return written, summary
 

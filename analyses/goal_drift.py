@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from deception_sim.drift.world import (
+from deception_sim.drift import (
     crossover_table,
     drift_limit,
     drift_trajectory,

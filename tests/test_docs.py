@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import re
 import shlex
 from pathlib import Path
@@ -89,3 +90,33 @@ def test_tables_in_the_docs_are_the_analyses_output(tmp_path) -> None:
     for page, match in found:
         written = (tmp_path / match.group(1)).read_text()
         assert match.group(2) == written, f"{page.relative_to(ROOT)}: {match.group(1)} is stale"
+
+
+DOTTED = re.compile(r"deception_sim(?:\.[A-Za-z_]\w*)+")
+
+
+def _resolve(path: str) -> object:
+    """The object a dotted path names: the longest importable module, then attributes."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            target: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attribute in parts[cut:]:
+            target = getattr(target, attribute)
+        return target
+    raise ModuleNotFoundError(path)
+
+
+def test_every_dotted_path_in_the_docs_resolves() -> None:
+    sources = [*PAGES, *ROOT.glob("deception_sim/**/*.py")]
+    paths = {m.group(0) for source in sources for m in DOTTED.finditer(source.read_text())}
+    assert len(paths) > 20
+    broken = []
+    for path in sorted(paths):
+        try:
+            _resolve(path)
+        except (ImportError, AttributeError):
+            broken.append(path)
+    assert not broken

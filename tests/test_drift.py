@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from deception_sim import Aligned, Deceptive, Greedy, Payoffs, Schedule, UpdateRule, evaluate
 from deception_sim.cli import main
-from deception_sim.drift.world import (
+from deception_sim.drift import (
     INTENDED,
     REGISTER,
     Concept,

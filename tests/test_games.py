@@ -18,6 +18,7 @@ import warnings
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -462,9 +463,9 @@ def test_games_with_best_responses_and_generic_strategies() -> None:
         assert game.agent_matrix.iloc[row, 0] == pytest.approx(
             evaluate(Deceptive(), oversight.schedule).mesa)
     cells = game.cells()
-    assert len(cells) == 6 and {"compliant", "overseer payoff", "cost"} <= set(cells.columns)
+    assert len(cells) == 6 and {"compliant", "overseer_payoff", "cost"} <= set(cells.columns)
     payoff = -cells["mesa"] - cells["cost"] + 0.2 * cells["compliant"]
-    np.testing.assert_allclose(cells["overseer payoff"], payoff, atol=1e-12)
+    np.testing.assert_allclose(cells["overseer_payoff"], payoff, atol=1e-12)
     assert game.solve("stackelberg").value >= game.solve("stackelberg").pure_value - 1e-12
 
 
@@ -535,6 +536,33 @@ def test_safety_frontier_rises_as_oversight_gets_cheaper() -> None:
     assert frontier["safety"].iloc[-1] == pytest.approx(1.0)  # cheap: audit everything
 
 
+def test_a_caller_changing_an_answer_cannot_change_a_later_answer() -> None:
+    # The agent's responses were once remembered process-wide and handed out
+    # shared: clearing one caller's diagnostics emptied the next caller's.
+    design = partial(first_audits, 0, 6)
+    pay = Payoffs(utility="any")
+    overseer = OverseerPayoffs("safety", oversight_cost=0.1)
+    half = (0.5, 0.5)  # one parameter: one solve per call
+    first = best_oversight(design, half, payoffs=pay, overseer=overseer)
+    diagnostics = first.agent.diagnostics
+    curve = design_curve(design, [0.0, 0.5], payoffs=pay)
+    frontier = safety_frontier(design, [0.1], half, payoffs=pay)
+    expected_curve, expected_frontier = curve.copy(), frontier.copy()
+    assert diagnostics.present()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.agent.diagnostics.rounds = 0  # type: ignore[misc]
+    curve.loc[1, ["safety", "agent_rule"]] = [-1.0, "changed"]
+    frontier.loc[0, ["parameter", "agent_value"]] = [-1.0, -1.0]
+    again = best_oversight(design, half, payoffs=pay, overseer=overseer)
+    assert again.agent is not first.agent
+    assert again.agent.diagnostics == diagnostics
+    assert (again.parameter, again.value) == (first.parameter, first.value)
+    pd.testing.assert_frame_equal(design_curve(design, [0.0, 0.5], payoffs=pay), expected_curve)
+    pd.testing.assert_frame_equal(
+        safety_frontier(design, [0.1], half, payoffs=pay), expected_frontier
+    )
+
+
 # ---------------------------------------------------------------------------- command line
 
 
@@ -549,7 +577,7 @@ def test_cli_training_length_prints_value_and_both_strategies(capsys) -> None:
                          "--oversight-cost", "1")
     assert code == 0 and err == ""
     summary, strategies = out.split("\n\n")
-    assert "| zero_sum |           -2.5 |" in summary and "value of randomizing" in summary
+    assert "| zero_sum |           -2.5 |" in summary and "value_of_randomizing" in summary
     lines = strategies.splitlines()
     assert lines[0].startswith("| player")
     assert "| overseer | T=0          |         0.5 |" in lines
@@ -562,7 +590,7 @@ def test_cli_audit_and_honeypot_formats(capsys) -> None:
     code, out, _ = run(capsys, "game", "audit", "--train", "0", "--deploy", "4", "--audits", "1",
                        "--format", "json")
     data = json.loads(out)
-    assert code == 0 and data["summary"]["overseer value"] == pytest.approx(0.25)
+    assert code == 0 and data["summary"]["overseer_value"] == pytest.approx(0.25)
     assert [row["probability"] for row in data["strategies"]][:4] == pytest.approx([0.25] * 4)
     code, out, _ = run(capsys, "game", "honeypot", "--train", "2", "--deploy", "10",
                        "--oversight-cost", "0.2", "--format", "csv")

@@ -573,7 +573,7 @@ def _run_sweep(args: argparse.Namespace) -> None:
 
 def _add_game_command(commands: argparse._SubParsersAction) -> None:
     """``deception-sim game training-length|honeypot|audit|frontier`` (SPEC 3.5)."""
-    from ..games.model import CONCEPTS, OBJECTIVES
+    from ..games import CONCEPTS, OBJECTIVES
     from ..solvers import INFORMATION
 
     game = commands.add_parser("game", help="overseer-versus-agent games: equilibria, frontier")
@@ -661,7 +661,7 @@ def _run_game(args: argparse.Namespace) -> None:
             prices,
             payoffs=payoffs,
             information=args.information,
-            grid=args.deploy + 1 if whole else games.continuous.GRID,
+            grid=args.deploy + 1 if whole else games.design.GRID,
         )
         _emit(render(table, args.format), args.output)
         return

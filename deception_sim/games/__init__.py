@@ -3,19 +3,28 @@
 The overseer chooses too (training lengths, a distribution over the
 boundary, honeypot rates, which episodes to audit, detection at a cost) and
 the agent answers (defection-start times, memoryless rates, the solver's
-best response). Three layers, in the manner of nashpy:
+best response). In the manner of nashpy, algorithms over plain arrays, a
+thin :class:`Game` facade over them, and the model's games:
 
-* algorithms over plain arrays (:mod:`.algorithms`): :func:`solve_zero_sum`
+* algorithms over plain arrays (:mod:`.lp`): :func:`solve_zero_sum`
   (one linear program, HiGHS), :func:`solve_stackelberg` (multiple LPs, strong
   Stackelberg), :func:`pure_commitment` and :func:`zero_sum_form`;
-* games from the model (:mod:`.model`): :class:`Oversight` options,
-  :class:`BestResponse`, :class:`OverseerPayoffs`, the option builders, the
-  :class:`Game` facade whose matrices are exact evaluations, and the built-in
-  games :func:`training_length_game`, :func:`honeypot_game`, :func:`audit_game`;
-* continuous choices (:mod:`.continuous`): the agent's best response by the
+* the players' options (:mod:`.options`): :class:`Oversight`,
+  :class:`BestResponse`, :class:`OverseerPayoffs` and the option builders
+  (:func:`training_lengths`, :func:`honeypot_rates`, :func:`audit_plans`,
+  :func:`defection_starts`, :func:`all_plans`, :func:`memoryless_rates`);
+* one cell of a game (:mod:`.outcomes`): :func:`outcome`, an exact
+  evaluation; and its closed form for "comply, then defect" agents under the
+  hard update (:mod:`.threshold`): :func:`threshold_outcomes`;
+* the game (:mod:`.game`): the :class:`Game` facade whose matrices are exact
+  evaluations, its :class:`GameSolution`, and the built-in games
+  :func:`training_length_game`, :func:`honeypot_game`, :func:`audit_game`;
+* continuous choices (:mod:`.design`): the agent's best response by the
   optimal-policies solver, the overseer's by ``scipy.optimize``
-  (:func:`best_oversight`, :func:`safety_frontier`), and
-  :func:`deterrence_rate`.
+  (:func:`best_oversight`, :func:`safety_frontier`, :func:`design_curve`),
+  and :func:`deterrence_rate`.
+
+Every table these functions return has one snake_case column per measure.
 
 >>> from deception_sim.games import training_length_game
 >>> training_length_game(3, oversight_cost=1.0).solve().value_of_randomizing
@@ -34,6 +43,14 @@ from .design import (
     random_audits,
     safety_frontier,
 )
+from .game import (
+    CONCEPTS,
+    Game,
+    GameSolution,
+    audit_game,
+    honeypot_game,
+    training_length_game,
+)
 from .lp import (
     StackelbergSolution,
     ZeroSumSolution,
@@ -42,27 +59,23 @@ from .lp import (
     solve_zero_sum,
     zero_sum_form,
 )
-from .model import (
+from .options import (
     OBJECTIVES,
     BestResponse,
-    Game,
-    GameSolution,
     OverseerPayoffs,
     Oversight,
     all_plans,
-    audit_game,
     audit_plans,
     defection_starts,
-    honeypot_game,
     honeypot_rates,
     memoryless_rates,
-    outcome,
-    threshold_outcomes,
-    training_length_game,
     training_lengths,
 )
+from .outcomes import outcome
+from .threshold import threshold_outcomes
 
 __all__ = [
+    "CONCEPTS",
     "OBJECTIVES",
     "BestResponse",
     "Game",

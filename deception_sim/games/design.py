@@ -14,11 +14,9 @@ grid points. Sweeping the price of oversight traces the safety-cost frontier.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,12 +24,11 @@ from scipy import optimize as sciopt
 
 from .. import _validate
 from ..exact import evaluate
-from ..model.payoffs import Payoffs
-from ..model.schedule import Schedule
-from ..model.update import HardUpdate, UpdateRule
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule
 from ..solvers import INFORMATION, Solution, optimize
 from ..strategies import Deceptive, Greedy, Strategy
-from .model import OverseerPayoffs, Oversight, outcome
+from .options import OverseerPayoffs, Oversight
+from .outcomes import outcome
 
 Design = Callable[[float], Oversight]
 """A continuous family of overseer options: parameter -> :class:`Oversight`."""
@@ -89,8 +86,9 @@ def first_audits(
     if whole < deploy:
         rate[train + whole] = max(0.0, audits - whole)
     schedule = Schedule.fixed(train, deploy, honeypot_rate=rate, observable=observable)
-    return Oversight(schedule, HardUpdate() if update is None else update,
-                     label=f"first {fraction:g} audited")
+    return Oversight(
+        schedule, HardUpdate() if update is None else update, label=f"first {fraction:g} audited"
+    )
 
 
 def random_audits(
@@ -108,8 +106,9 @@ def random_audits(
     """
     fraction = _validate.probability("fraction", fraction)
     schedule = Schedule.fixed(train, deploy, honeypot_rate=fraction, observable=observable)
-    return Oversight(schedule, HardUpdate() if update is None else update,
-                     label=f"random {fraction:g} audited")
+    return Oversight(
+        schedule, HardUpdate() if update is None else update, label=f"random {fraction:g} audited"
+    )
 
 
 def deterrence_rate(
@@ -151,8 +150,10 @@ def deterrence_rate(
 
     def advantage(h: float) -> float:
         at = dataclasses.replace(schedule, honeypot_rate=float(h))
-        return (evaluate(policy, at, update, payoffs).mesa
-                - evaluate(baseline, at, update, payoffs).mesa)
+        return (
+            evaluate(policy, at, update, payoffs).mesa
+            - evaluate(baseline, at, update, payoffs).mesa
+        )
 
     rates = np.linspace(0.0, 1.0, grid)
     values = [advantage(h) for h in rates]
@@ -198,31 +199,58 @@ class OversightChoice:
     method: str = field(repr=False)
 
 
-@functools.lru_cache(maxsize=512)
-def _remembered(oversight: Oversight, payoffs: Payoffs, information: str) -> dict[str, Any]:
-    # Deterministic, so remembering it is safe; a frontier and a curve of the same
-    # design share their solves.
-    solution = best_response(oversight, payoffs, information)
-    found = outcome(solution.policy, oversight, payoffs, compliant=True)
-    return {"oversight": oversight, "agent": solution, **found}
+@dataclass(frozen=True)
+class _Response:
+    """The agent's best response to one overseer option, and the outcome it gives."""
+
+    oversight: Oversight
+    agent: Solution
+    mesa: float
+    safety: float
+    base: float
+    harm: float
+    compliant: float
+
+    def outcome(self) -> dict[str, float]:
+        """The outcome as :meth:`OverseerPayoffs.payoff` reads it (a fresh dict)."""
+        return {
+            "mesa": self.mesa,
+            "safety": self.safety,
+            "base": self.base,
+            "harm": self.harm,
+            "compliant": self.compliant,
+        }
 
 
 class _Responses:
-    """The agent's best response and the outcome at each parameter, computed once."""
+    """The agent's best response and the outcome at each parameter, computed once per call.
+
+    Only for the call that made it: a :class:`Solution` carries mutable parts
+    (its ``diagnostics``, its policy's tables), so one shared across calls
+    would let a caller's change show up in another call's answer.
+    """
 
     def __init__(self, design: Design, payoffs: Payoffs, information: str) -> None:
         self.design, self.payoffs, self.information = design, payoffs, information
-        self.cache: dict[float, dict[str, Any]] = {}
+        self.cache: dict[float, _Response] = {}
 
-    def __call__(self, x: float) -> dict[str, Any]:
+    def __call__(self, x: float) -> _Response:
         x = float(x)
         if x not in self.cache:
             oversight = self.design(x)
             if not isinstance(oversight, Oversight):
-                raise ValueError(
-                    f"design must return an Oversight, got {type(oversight).__name__}"
-                )
-            self.cache[x] = _remembered(oversight, self.payoffs, self.information)
+                raise ValueError(f"design must return an Oversight, got {type(oversight).__name__}")
+            solution = best_response(oversight, self.payoffs, self.information)
+            found = outcome(solution.policy, oversight, self.payoffs, compliant=True)
+            self.cache[x] = _Response(
+                oversight=oversight,
+                agent=solution,
+                mesa=found["mesa"],
+                safety=found["safety"],
+                base=found["base"],
+                harm=found["harm"],
+                compliant=found["compliant"],
+            )
         return self.cache[x]
 
 
@@ -243,7 +271,7 @@ def _choose(
 ) -> OversightChoice:
     def value(x: float) -> float:
         found = responses(x)
-        return float(overseer.payoff(found, overseer.cost(found["oversight"])))
+        return float(overseer.payoff(found.outcome(), overseer.cost(found.oversight)))
 
     before = len(responses.cache)
     xs = np.linspace(low, high, grid) if high > low else np.array([low])
@@ -266,12 +294,12 @@ def _choose(
     found = responses(x)
     return OversightChoice(
         parameter=float(x),
-        oversight=found["oversight"],
+        oversight=found.oversight,
         value=value(x),
-        safety=float(found["safety"]),
-        cost=float(overseer.cost(found["oversight"])),
-        overseen=found["oversight"].overseen(),
-        agent=found["agent"],
+        safety=float(found.safety),
+        cost=float(overseer.cost(found.oversight)),
+        overseen=found.oversight.overseen(),
+        agent=found.agent,
         method=f"{xs.size}-point grid + bounded Brent refinement (scipy.optimize."
         f"minimize_scalar) around the best {STARTS} grid points that are not neighbours; "
         f"{len(responses.cache) - before} parameters tried, each against the solver's "
@@ -329,9 +357,11 @@ def safety_frontier(
     For each price ``c`` the overseer maximizes ``safety - c * overseen``
     against the agent's best response (:func:`best_oversight`); the chosen
     points trace the upper frontier of safety against oversight cost. One row
-    per price: the parameter, expected overseen episodes, safety, the
-    overseer's payoff and the agent's response. The agent's responses are
-    solved once per parameter and shared between prices.
+    per price: ``price``, ``parameter``, ``overseen`` (expected overseen
+    episodes), ``safety``, ``overseer_value`` (the overseer's payoff),
+    ``agent_value`` and ``agent_rule`` (the value and the rule of the agent's
+    best response, :meth:`~deception_sim.Optimal.rule`). The agent's responses
+    are solved once per parameter and shared between the prices of this call.
 
     >>> from functools import partial
     >>> frontier = safety_frontier(partial(first_audits, 0, 10), [0.01, 0.05],
@@ -357,9 +387,9 @@ def safety_frontier(
                 "parameter": choice.parameter,
                 "overseen": choice.overseen,
                 "safety": choice.safety,
-                "overseer value": choice.value,
-                "agent value": choice.agent.value,
-                "agent policy": choice.agent.policy.rule(),
+                "overseer_value": choice.value,
+                "agent_value": choice.agent.value,
+                "agent_rule": choice.agent.policy.rule(),
             }
         )
     return pd.DataFrame(rows)
@@ -373,6 +403,9 @@ def design_curve(
     information: str = "memoryless",
 ) -> pd.DataFrame:
     """Safety and cost of ``design`` at each parameter against the agent's best response.
+
+    One row per parameter: ``parameter``, ``overseen``, ``safety``,
+    ``agent_value`` and ``agent_rule`` (as in :func:`safety_frontier`).
 
     >>> from functools import partial
     >>> curve = design_curve(partial(random_audits, 0, 10), [0.0, 0.5],
@@ -390,10 +423,10 @@ def design_curve(
         rows.append(
             {
                 "parameter": x,
-                "overseen": found["oversight"].overseen(),
-                "safety": float(found["safety"]),
-                "agent value": found["agent"].value,
-                "agent policy": found["agent"].policy.rule(),
+                "overseen": found.oversight.overseen(),
+                "safety": float(found.safety),
+                "agent_value": found.agent.value,
+                "agent_rule": found.agent.policy.rule(),
             }
         )
     return pd.DataFrame(rows)

@@ -2,7 +2,7 @@
 
 The row player is the overseer, the column player the agent; each function
 takes the payoff matrices and returns a frozen solution object. No model
-objects here: :mod:`deception_sim.games.model` builds the matrices.
+objects here: :mod:`deception_sim.games.game` builds the matrices.
 
 * :func:`solve_zero_sum`: the value and both optimal mixed strategies of a
   zero-sum game (the row player maximizes, as in nashpy), by one linear
@@ -254,7 +254,8 @@ def solve_stackelberg(leader_payoffs: object, follower_payoffs: object) -> Stack
         induced[j] = value
         if value > best_value + tol or (abs(value - best_value) <= tol and j < best_column):
             best_value, best_column, best_x = value, int(j), x
-    assert best_x is not None  # every column has a feasible commitment (the pure ones)
+    if best_x is None:  # unreachable: every commitment has a best response
+        raise ArithmeticError("no Stackelberg linear program was feasible")
     return StackelbergSolution(
         leader_value=float(best_x @ lead[:, best_column]),
         follower_value=float(best_x @ follow[:, best_column]),

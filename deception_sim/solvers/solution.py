@@ -10,7 +10,7 @@ from ..model.measures import METHOD, RULE
 from ..strategies.optimal import Optimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Diagnostics:
     """How a solver got there; a field that does not apply to the solver is ``None``.
 
@@ -54,6 +54,22 @@ class Diagnostics:
                 array.setflags(write=False)
                 object.__setattr__(self, name, array)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Diagnostics):
+            return NotImplemented
+        return all(
+            np.array_equal(a, b)
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray)
+            else a == b
+            for a, b in zip(self._values(), other._values(), strict=True)
+        )
+
+    def __hash__(self) -> int:
+        return hash(tuple(v for v in self._values() if not isinstance(v, np.ndarray)))
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
     def __getitem__(self, name: str) -> object:
         if name not in {f.name for f in fields(self)}:
             raise KeyError(name)
@@ -67,6 +83,12 @@ class Diagnostics:
         """
         found = {f.name: getattr(self, f.name) for f in fields(self)}
         return {name: value for name, value in found.items() if value is not None}
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.array_equal(a, b))  # type: ignore[arg-type]
+    return a == b
 
 
 @dataclass(frozen=True)
