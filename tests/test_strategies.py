@@ -16,6 +16,7 @@ from deception_sim import (
     Plan,
     Schedule,
     Threshold,
+    evaluate,
     parse_strategy,
 )
 from deception_sim.strategies.builtin import BUILT_IN
@@ -144,3 +145,58 @@ def test_parse_strategy(text: str, expected) -> None:
 def test_bad_input_names_the_parameter(build, parameter: str) -> None:
     with pytest.raises(ValueError, match=parameter):
         build()
+
+
+# ---------------------------------------------------------------- closed forms follow the table
+class _LoudGreedy(Greedy):
+    """Greedy in name only: it never defects (a subclass that changes its table)."""
+
+    def decision_table(self, schedule):
+        return np.zeros((schedule.horizon, 2))
+
+    def __repr__(self) -> str:
+        return "_LoudGreedy()"
+
+
+class _PlainGreedy(Greedy):
+    """A subclass that keeps Greedy's table, and so its closed form."""
+
+    def __repr__(self) -> str:
+        return "_PlainGreedy()"
+
+
+def test_a_subclass_that_changes_its_table_loses_the_closed_form() -> None:
+    from deception_sim.exact.switch import switch_start
+    from deception_sim.strategies import Stationary
+
+    assert Greedy().form() == Stationary(1.0, 1.0)
+    assert _LoudGreedy().form() is None and switch_start(_LoudGreedy()) is None
+    assert _PlainGreedy().form() == Stationary(1.0, 1.0) and switch_start(_PlainGreedy()) == 1
+
+
+def test_closed_forms_and_the_general_path_agree_for_subclasses() -> None:
+    from deception_sim.games import Oversight, honeypot_rates
+    from deception_sim.games.game import Game
+
+    options = honeypot_rates(2, 3, [0.0, 0.5])
+    game = Game(options, (Greedy(), _LoudGreedy(), _PlainGreedy(), Threshold(3)))
+    cells = game.agent_matrix.to_numpy()
+    for row, oversight in enumerate(options):
+        assert isinstance(oversight, Oversight)
+        for col, policy in enumerate(game.agent):
+            exact = evaluate(policy, oversight.schedule, oversight.update).mesa
+            assert cells[row, col] == pytest.approx(exact, abs=1e-12)
+    assert (cells[:, 1] == 0.0).all()  # the subclass that never defects gets nothing
+
+
+@given(schedules(max_horizon=6), st.integers(min_value=1, max_value=8))
+def test_the_switch_closed_form_is_exact_evaluation(schedule, start) -> None:
+    from deception_sim import HardUpdate, Payoffs
+    from deception_sim.exact.switch import switch_outcomes
+
+    for pay in (Payoffs(v_deploy=2.0, success=0.7, discount=0.9), Payoffs(utility="any")):
+        fast = switch_outcomes([start], schedule, HardUpdate(), pay)
+        exact = evaluate(Threshold(start), schedule, HardUpdate(), pay)
+        assert fast["mesa"][0] == pytest.approx(exact.mesa, abs=1e-12)
+        assert fast["base"][0] == pytest.approx(exact.base, abs=1e-12)
+        assert fast["harm"][0] == pytest.approx(exact.harm, abs=1e-12)

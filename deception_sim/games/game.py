@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate
+from ..exact.switch import switch_start
 from ..model import Payoffs
 from ..solvers import optimize
 from ..strategies import Aligned, Deceptive, Greedy, Strategy
@@ -45,7 +46,7 @@ from .options import (
     training_lengths,
 )
 from .outcomes import _outcome_keys, outcome
-from .threshold import _start, threshold_outcomes
+from .threshold import threshold_outcomes
 
 CONCEPTS: tuple[str, ...] = ("auto", "zero_sum", "stackelberg")
 """Solution concepts :meth:`Game.solve` accepts."""
@@ -221,7 +222,9 @@ class Game:
         keys = _outcome_keys(compliant)
         shape = (len(self.overseer), len(self.agent))
         out = {key: np.empty(shape) for key in keys}
-        starts = [_start(option) if isinstance(option, Strategy) else None for option in self.agent]
+        starts = [
+            switch_start(option) if isinstance(option, Strategy) else None for option in self.agent
+        ]
         fast = [col for col, start in enumerate(starts) if start is not None]
         fast_starts = np.array([starts[col] for col in fast], dtype=np.int64)
         for row, oversight in enumerate(self.overseer):
