@@ -81,4 +81,5 @@ def choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         options = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
-    return value  # type: ignore[return-value]
+    assert isinstance(value, str)
+    return value
