@@ -8,8 +8,9 @@ import json
 import pandas as pd
 import pytest
 
-from deception_sim import cli
-from deception_sim.cli import _sweep_values, main
+from deception_sim.cli import main
+from deception_sim.cli import sweep as sweep_command
+from deception_sim.cli.common import _sweep_values
 from deception_sim.sweeps.running import sweep
 
 
@@ -138,7 +139,7 @@ def test_grid_values(text: str, kind: str, values: list) -> None:
 def test_bad_input_is_one_line_and_exit_code_2(capsys, monkeypatch, argv, needle: str) -> None:
     if "--scheduler" in argv:
         pytest.importorskip("distributed")
-        monkeypatch.setattr(cli, "SCHEDULER_TIMEOUT", 0.5)
+        monkeypatch.setattr(sweep_command, "SCHEDULER_TIMEOUT", 0.5)
     code, out, err = run(capsys, *argv)
     assert code == 2
     assert out == ""

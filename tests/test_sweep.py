@@ -34,8 +34,10 @@ from deception_sim import (
 )
 from deception_sim.montecarlo import SCALARS, simulate
 from deception_sim.sweeps import checkpoint as checkpoint_module
-from deception_sim.sweeps import running as sweep_module
-from deception_sim.sweeps.running import seed_model_payoffs, sweep
+from deception_sim.sweeps import execution as execution_module
+from deception_sim.sweeps import grid as grid_module
+from deception_sim.sweeps import plan as plan_module
+from deception_sim.sweeps import seed_model_payoffs, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = list(SCALARS)
@@ -193,7 +195,7 @@ def test_closed_forms_equal_the_solvers(
 
 def test_closed_forms_are_used_for_the_seed_model(monkeypatch) -> None:
     calls = []
-    monkeypatch.setattr(sweep_module, "_solve_one", lambda *a: calls.append(a))
+    monkeypatch.setattr(execution_module, "_solve_one", lambda *a: calls.append(a))
     table = sweep({"train": range(0, 50), "deploy": range(0, 50)}, [Greedy(), "optimal"])
     assert calls == [] and len(table) == 5000
 
@@ -264,9 +266,9 @@ def test_model_objects_and_sweep_plans_are_picklable() -> None:
     ]
     for obj in objects:
         assert pickle.loads(pickle.dumps(obj)) == obj
-    plan = sweep_module._Plan(
-        sweep_module._grid({"train": [1], "deploy": [2]}),
-        sweep_module._strategies(["greedy", "optimal"], "evaluate"),
+    plan = plan_module._Plan(
+        grid_module._grid({"train": [1], "deploy": [2]}),
+        plan_module._strategies(["greedy", "optimal"], "evaluate"),
         "evaluate", 10, 0, True,
     )
     assert pickle.loads(pickle.dumps(plan)) == plan
@@ -326,7 +328,7 @@ def test_a_checkpointed_sweep_resumes_where_it_stopped(tmp_path, monkeypatch, se
     if name.endswith(".parquet"):
         pytest.importorskip("pyarrow")
     path = tmp_path / name
-    original = sweep_module._run_chunk
+    original = execution_module._run_chunk
     finished = []
 
     def interrupted(plan, start, stop):
@@ -335,14 +337,14 @@ def test_a_checkpointed_sweep_resumes_where_it_stopped(tmp_path, monkeypatch, se
         finished.append((start, stop))
         return original(plan, start, stop)
 
-    monkeypatch.setattr(sweep_module, "_run_chunk", interrupted)
+    monkeypatch.setattr(execution_module, "_run_chunk", interrupted)
     with pytest.raises(KeyboardInterrupt):
         sweep(SLOW_GRID, SLOW_STRATEGIES, checkpoint=path, chunk_size=2, closed_form=False)
     assert len(_rows(path)) == 3 * 2 * len(SLOW_STRATEGIES)
-    monkeypatch.setattr(sweep_module, "_run_chunk", original)
+    monkeypatch.setattr(execution_module, "_run_chunk", original)
     computed = []
     monkeypatch.setattr(
-        sweep_module, "_run_chunk", lambda *a: computed.append(a[1:]) or original(*a)
+        execution_module, "_run_chunk", lambda *a: computed.append(a[1:]) or original(*a)
     )
     table = sweep(SLOW_GRID, SLOW_STRATEGIES, checkpoint=path, chunk_size=5, closed_form=False)
     pd.testing.assert_frame_equal(table, serial)

@@ -5,19 +5,39 @@ validated and hashable, and they say *what* happens in a run; the one
 definition of what happens within an episode is :mod:`deception_sim.model.episode`.
 """
 
+from .parameters import (
+    OWNERS,
+    PARAMETER_NAMES,
+    PARAMETERS,
+    DiscreteDistribution,
+    Parameter,
+    ParameterValue,
+    build_model,
+    check_parameter,
+    check_parameter_names,
+)
 from .payoffs import UTILITIES, Payoffs
 from .schedule import CUES, PHASES, Schedule
 from .update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels, prefers_mesa
 
 __all__ = [
     "CUES",
+    "OWNERS",
+    "PARAMETERS",
+    "PARAMETER_NAMES",
     "PHASES",
     "UTILITIES",
+    "DiscreteDistribution",
     "HardUpdate",
     "ObjectiveLevels",
+    "Parameter",
+    "ParameterValue",
     "Payoffs",
     "Schedule",
     "UpdateRule",
+    "build_model",
+    "check_parameter",
+    "check_parameter_names",
     "objective_levels",
     "prefers_mesa",
 ]

@@ -1,5 +1,8 @@
 """Parameter sweeps (SPEC 3.7): grids of models into one tidy DataFrame."""
 
-from .running import PARAMETERS, seed_model_payoffs, sweep
+from ..exact.seed_model import seed_model_payoffs
+from .grid import PARAMETERS
+from .plan import MODES
+from .running import sweep
 
-__all__ = ["PARAMETERS", "seed_model_payoffs", "sweep"]
+__all__ = ["MODES", "PARAMETERS", "seed_model_payoffs", "sweep"]

@@ -30,6 +30,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,7 @@ class Checkpoint:
         path: str | os.PathLike,
         arguments: dict,
         columns: list[str],
-        kinds: dict[str, str],
+        kinds: Mapping[str, str],
         per_cell: int,
     ) -> None:
         self.path = Path(path)

@@ -1,0 +1,252 @@
+"""What every command of ``deception-sim`` shares: the parser, errors, output and model options.
+
+* :class:`_Parser` turns every argparse error into :class:`UsageError`, which
+  ``main`` prints as one line with exit code 2; its help shows each option's
+  default.
+* :func:`add_model_options` generates the model's options (``--train``,
+  ``--deploy``, ``--honeypot``, ``--detect``, ...) from the one table of the
+  model's parameters (:data:`deception_sim.model.PARAMETERS`), and
+  :func:`model_from` builds the model from them with
+  :func:`deception_sim.model.build_model`.
+* :func:`_emit` prints a table or writes it whole to a file.
+
+>>> parser = _Parser(prog="demo")
+>>> add_model_options(parser)
+>>> schedule, update, payoffs = model_from(parser.parse_args(["--train", "2", "--deploy", "3"]))
+>>> schedule, update, payoffs.utility
+(Schedule.fixed(train=2, deploy=3), HardUpdate(), 'count')
+>>> _sweep_values("--train", "0:10:5", "int")
+[0, 5, 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import numpy as np
+
+from .. import _validate
+from ..model import (
+    OWNERS,
+    PARAMETERS,
+    DiscreteDistribution,
+    Parameter,
+    Payoffs,
+    build_model,
+)
+from ..report import FORMATS
+
+if TYPE_CHECKING:
+    from ..model import Schedule, UpdateRule
+
+
+class UsageError(ValueError):
+    """Bad input on the command line."""
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows an option's default after its help, unless there is none (``None``, off)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``main`` exits with code 2)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+# ---------------------------------------------------------------------------- output
+def add_output_options(container: argparse._ActionsContainer, *, tables: str = "the table") -> None:
+    """``--format`` and ``--output``."""
+    container.add_argument(
+        "--format", choices=FORMATS, default="markdown", help=f"how to write {tables}"
+    )
+    container.add_argument("--output", type=Path, help=f"write {tables} here instead of stdout")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    # Written whole to a temporary file first, so a failure leaves nothing half-written.
+    partial = output.with_name(output.name + ".partial")
+    partial.write_text(text)
+    partial.replace(output)
+    print(f"wrote {output}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------- model options
+_TITLES: dict[str, str] = {"schedule": "schedule", "update": "update rule", "payoffs": "payoffs"}
+
+# Where the command line spells a parameter otherwise than --NAME-WITH-DASHES ...
+_OPTIONS: dict[str, str] = {
+    "train_length": "--boundary",
+    "honeypot_rate": "--honeypot",
+    "observable": "--unobservable",  # a flag: given, the cue says nothing
+}
+# ... and says more than the table (the syntax of its text, what goes with what).
+_HELP: dict[str, str] = {
+    "horizon": "horizon N (with --boundary)",
+    "train_length": "random training length over 0..N: uniform:LOW,HIGH | geometric:P | "
+    "pmf:P0,P1,...,PN",
+    "observable": "the cue says nothing (q = 0.5)",
+}
+
+
+def option_of(parameter: Parameter) -> str:
+    """The command line's option for a model parameter.
+
+    >>> from deception_sim.model import PARAMETERS
+    >>> [option_of(p) for p in PARAMETERS[:6]]
+    ['--train', '--deploy', '--horizon', '--boundary', '--honeypot', '--cue-accuracy']
+    """
+    return _OPTIONS.get(parameter.name, "--" + parameter.name.replace("_", "-"))
+
+
+def _dest(parameter: Parameter) -> str:
+    return option_of(parameter)[2:].replace("-", "_")
+
+
+def add_model_options(
+    parser: argparse.ArgumentParser,
+    owners: Sequence[str] = OWNERS,
+    *,
+    title: str | None = None,
+    defaults: Mapping[str, object] | None = None,
+) -> None:
+    """One option per parameter of the model objects ``owners``, grouped by object.
+
+    ``title`` names the group (one owner only); ``defaults`` overrides the
+    model's defaults for this command.
+    """
+    for owner in owners:
+        group = parser.add_argument_group(title or _TITLES[owner])
+        for parameter in PARAMETERS:
+            if parameter.owner != owner:
+                continue
+            text = _HELP.get(parameter.name, parameter.help)
+            if parameter.kind == "flag":
+                group.add_argument(option_of(parameter), action="store_true", help=text)
+                continue
+            default = (defaults or {}).get(parameter.name, parameter.default)
+            if parameter.kind == "choice":
+                group.add_argument(
+                    option_of(parameter), choices=parameter.choices, default=default, help=text
+                )
+            else:
+                group.add_argument(
+                    option_of(parameter),
+                    type=parameter.scalar or str,
+                    default=default,
+                    help=text,
+                )
+
+
+def model_from(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs]:
+    """The model that the options of :func:`add_model_options` describe."""
+    train, deploy, horizon = args.train, args.deploy, args.horizon
+    values: dict[str, object] = {}
+    if args.boundary is None:
+        if horizon is not None:
+            raise UsageError("--horizon goes with --boundary; use --train and --deploy")
+        if train is None or deploy is None:
+            raise UsageError("give --train and --deploy (or --horizon and --boundary)")
+    else:
+        if train is not None or deploy is not None:
+            raise UsageError("--boundary goes with --horizon, not with --train/--deploy")
+        if horizon is None:
+            raise UsageError("--boundary needs --horizon")
+        horizon = _validate.integer("horizon", horizon)
+    for parameter in PARAMETERS:
+        given = getattr(args, _dest(parameter))
+        if parameter.kind == "distribution" and given is not None:
+            values[parameter.name] = _boundary(given, horizon)
+        elif parameter.kind == "flag":
+            if given:
+                values[parameter.name] = False
+        elif given is not None:
+            values[parameter.name] = given
+    if values.get("observable") is False:
+        values.pop("cue_accuracy", None)  # --unobservable wins over --cue-accuracy
+    return build_model(values)
+
+
+def payoffs_from(args: argparse.Namespace) -> Payoffs:
+    """The payoffs that the options of ``add_model_options(parser, ["payoffs"])`` describe."""
+    return Payoffs(**{p.name: getattr(args, _dest(p)) for p in PARAMETERS if p.owner == "payoffs"})
+
+
+def _boundary(text: str, horizon: int) -> np.ndarray | DiscreteDistribution:
+    """The training length's distribution from ``--boundary`` (over ``0..horizon``)."""
+    from scipy import stats
+
+    kind, _, values = text.partition(":")
+    try:
+        numbers = [float(v) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--boundary {text!r}: the values must be numbers") from None
+    if kind == "uniform" and len(numbers) == 2:
+        low = _validate.integer("boundary low", numbers[0])
+        high = _validate.integer("boundary high", numbers[1])
+        if high < low:
+            raise UsageError(f"--boundary {text!r}: HIGH must be >= LOW")
+        return stats.randint(low, high + 1)
+    if kind == "geometric" and len(numbers) == 1:
+        p = _validate.real("boundary p", numbers[0], low=0.0, high=1.0, low_open=True)
+        return stats.geom(p, loc=-1)  # failures before the first success: 0, 1, 2, ...
+    if kind == "pmf" and len(numbers) == horizon + 1:
+        return _validate.probability_array("train_pmf", numbers)  # as the schedule names it
+    raise UsageError(
+        f"--boundary must be uniform:LOW,HIGH, geometric:P or pmf with {horizon + 1} "
+        f"probabilities, got {text!r}"
+    )
+
+
+# ---------------------------------------------------------------------------- lists of values
+def _float_values(option: str, text: str) -> list[float]:
+    """Numbers given as for :func:`_sweep_values`."""
+    return [float(value) for value in _sweep_values(option, text, "float")]
+
+
+def _sweep_values(option: str, text: str, kind: str) -> list[int | float | str]:
+    """``5``, ``0,1,2.5`` or ``START:STOP[:STEP]`` (STOP included) as a list of values.
+
+    ``kind`` is ``"int"``, ``"float"`` or ``"str"`` (a comma-separated list).
+    """
+    if kind == "str":
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    def number(part: str) -> float | int:
+        try:
+            value = float(part)
+        except ValueError:
+            raise UsageError(f"{option}: {part!r} is not a number") from None
+        return int(value) if kind == "int" and value.is_integer() else value
+
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) not in (2, 3):
+            raise UsageError(f"{option} must be START:STOP or START:STOP:STEP, got {text!r}")
+        start, stop = number(parts[0]), number(parts[1])
+        step = number(parts[2]) if len(parts) == 3 else 1
+        if not step > 0 or stop < start:
+            raise UsageError(f"{option} {text!r}: STEP must be > 0 and STOP >= START")
+        count = int((stop - start) / step + 1e-9) + 1
+        values: list[int | float | str] = [start + i * step for i in range(count)]
+        if kind == "float" or any(isinstance(v, float) for v in values):
+            values = [round(float(v), 12) + 0.0 for v in values]
+        return values
+    return [number(part) for part in text.split(",") if part.strip()]

@@ -1,0 +1,163 @@
+"""``deception-sim sweep``: every policy at every point of a grid of model parameters.
+
+Each model option of ``evaluate`` that takes one number or word is a grid
+axis here (``--train``, ``--deploy``, ``--honeypot``, ...), taking ``VALUE``,
+``A,B,C`` or ``START:STOP[:STEP]``; the table is the one
+:func:`deception_sim.sweep` returns, and ``--figure`` draws the deception
+advantage over ``--train`` x ``--deploy``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..model import PARAMETERS, Parameter
+from .common import UsageError, _emit, _sweep_values, add_output_options, option_of
+
+SCHEDULER_TIMEOUT = 10.0
+"""Seconds ``sweep --scheduler`` waits to connect to a Dask scheduler."""
+
+# The command line sweeps fixed boundaries only (it has no --boundary), so no --horizon.
+AXES: tuple[Parameter, ...] = tuple(
+    p for p in PARAMETERS if p.scalar is not None and p.name != "horizon"
+)
+"""The model parameters the command line sweeps over, in the order of their options."""
+
+
+def _kind(parameter: Parameter) -> str:
+    scalar = parameter.scalar
+    assert scalar is not None  # an axis
+    return scalar.__name__
+
+
+def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The ``sweep`` command."""
+    from ..solvers import INFORMATION
+    from ..sweeps import MODES
+
+    sweep = commands.add_parser(
+        "sweep", help="evaluate, simulate or optimize policies over a grid of parameters"
+    )
+    grid = sweep.add_argument_group(
+        "grid (each takes VALUE, A,B,C or START:STOP[:STEP], STOP included)"
+    )
+    for parameter in AXES:
+        default = "" if parameter.default is None else f" (default: {parameter.default})"
+        grid.add_argument(
+            option_of(parameter),
+            dest=f"grid_{parameter.name}",
+            metavar="VALUES",
+            help=f"{parameter.name}: {parameter.help}{default}",
+        )
+    run_options = sweep.add_argument_group("policies and how to run")
+    run_options.add_argument(
+        "--policy",
+        action="append",
+        help=f"as for evaluate, or optimal[:{'|'.join(INFORMATION)}] (repeatable; "
+        "default: greedy, deceptive, optimal)",
+    )
+    run_options.add_argument(
+        "--mode",
+        choices=MODES,
+        default="evaluate",
+        help="exact payoffs, Monte Carlo estimates, or the solver's answer",
+    )
+    run_options.add_argument("--runs", type=int, default=10_000, help="Monte Carlo runs per cell")
+    run_options.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo runs")
+    run_options.add_argument("--workers", type=int, help="local worker processes (1: serial)")
+    run_options.add_argument("--chunk-size", type=int, help="cells per chunk")
+    run_options.add_argument(
+        "--scheduler", metavar="ADDRESS", help="a Dask scheduler to run chunks on"
+    )
+    run_options.add_argument(
+        "--checkpoint", type=Path, metavar="FILE", help="append finished chunks"
+    )
+    run_options.add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, help="a progress bar (default: tty)"
+    )
+    output = sweep.add_argument_group("output")
+    add_output_options(output)
+    output.add_argument(
+        "--figure",
+        type=Path,
+        metavar="FILE",
+        help="heatmap of the deception advantage over --train x --deploy (.png, .pdf or .svg)",
+    )
+    sweep.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Sweep the grid the options give and print the table (and draw the figure)."""
+    from ..report import render
+    from ..sweeps import sweep
+
+    grid: dict[str, list[int | float | str]] = {}
+    for parameter in AXES:
+        text = getattr(args, f"grid_{parameter.name}")
+        if text is not None:
+            grid[parameter.name] = _sweep_values(option_of(parameter), text, _kind(parameter))
+    if "train" not in grid or "deploy" not in grid:
+        raise UsageError("give --train and --deploy (values or ranges such as 0:10)")
+    policies = args.policy or (
+        ["optimal"] if args.mode == "optimize" else ["greedy", "deceptive", "optimal"]
+    )
+    figure = _figure(args, grid)
+    client = None
+    executor = None
+    if args.scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--scheduler needs Dask: pip install 'deception_sim[dask]'") from None
+        try:
+            client = Client(args.scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError) as error:
+            raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({error})") from None
+        executor = client
+    try:
+        table = sweep(
+            grid,
+            policies,
+            mode=args.mode,
+            runs=args.runs,
+            seed=args.seed,
+            executor=executor,
+            workers=args.workers,
+            chunk_size=args.chunk_size,
+            checkpoint=args.checkpoint,
+            progress=args.progress,
+        )
+    finally:
+        if client is not None:
+            client.close()
+    if figure is not None:
+        from ..report import advantage_heatmap, save_figure
+
+        keep = table.drop(columns=[n for n in grid if n not in ("train", "deploy")])
+        save_figure(advantage_heatmap(keep), figure)
+        print(f"wrote {figure}", file=sys.stderr)
+    _emit(render(table, args.format), args.output)
+
+
+def _figure(args: argparse.Namespace, grid: dict[str, list[int | float | str]]) -> Path | None:
+    """Where ``--figure`` goes, once it is clear that it can be drawn."""
+    if args.figure is None:
+        return None
+    if args.mode == "optimize":
+        raise UsageError("--figure needs --mode evaluate or simulate")
+    others = [
+        name for name, values in grid.items() if name not in ("train", "deploy") and len(values) > 1
+    ]
+    if others:
+        raise UsageError(f"--figure draws a train x deploy heatmap; give one value of {others[0]}")
+    if args.figure.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise UsageError(f"--figure must end in .png, .pdf or .svg, got {args.figure}")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "--figure needs matplotlib: pip install 'deception_sim[figures]'"
+        ) from None
+    return Path(args.figure)
