@@ -29,9 +29,9 @@ def table() -> pd.DataFrame:
     for letters in itertools.product("AB", repeat=TRAIN + DEPLOY):
         plan = "".join(letters)
         result = evaluate(Plan(plan), schedule, HardUpdate(), Payoffs())
-        rows.append({"plan": plan, "apples (mesa)": result.mesa, "exits (base)": result.base})
+        rows.append({"plan": plan, "mesa": result.mesa, "base": result.base})
     frame = pd.DataFrame(rows).sort_values(
-        ["apples (mesa)", "plan"], ascending=[False, True], kind="stable"
+        ["mesa", "plan"], ascending=[False, True], kind="stable"
     )
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame.reset_index(drop=True)
@@ -48,8 +48,8 @@ def main(out: Path) -> tuple[list[Path], str]:
     greedy = frame.loc[frame["plan"] == "A" * (TRAIN + DEPLOY)].iloc[0]
     summary = (
         f"   T={TRAIN}, D={DEPLOY}, hard update: best plan {best['plan']} gets "
-        f"{best['apples (mesa)']:g} apples; greedy {greedy['plan']} gets "
-        f"{greedy['apples (mesa)']:g}\n" + to_markdown(frame.head(8))
+        f"{best['mesa']:g} apples; greedy {greedy['plan']} gets "
+        f"{greedy['mesa']:g}\n" + to_markdown(frame.head(8))
     )
     return [markdown, csv], summary
 

@@ -160,6 +160,6 @@ def test_reproduce_writes_the_seed_table(tmp_path, capsys) -> None:
     assert code == 0
     assert "best plan BBAAA gets 3 apples; greedy AAAAA gets 1" in out
     table = (tmp_path / "seed_plans.csv").read_text().splitlines()
-    assert table[0] == "rank,plan,apples (mesa),exits (base)"
+    assert table[0] == "rank,plan,mesa,base"
     assert table[1] == "1,BBAAA,3,2"
     assert len(table) == 33

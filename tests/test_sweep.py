@@ -200,6 +200,40 @@ def test_closed_forms_are_used_for_the_seed_model(monkeypatch) -> None:
     assert calls == [] and len(table) == 5000
 
 
+class _NeverGreedy(Greedy):
+    """A subclass that changes its table: it must not keep Greedy's closed form."""
+
+    def decision_table(self, schedule):
+        return np.zeros((schedule.horizon, 2))
+
+    def __repr__(self) -> str:
+        return "_NeverGreedy()"
+
+
+def test_closed_forms_follow_the_declared_form_not_the_class(monkeypatch) -> None:
+    grid = {"train": [0, 1, 2], "deploy": [0, 3], "honeypot_rate": [0.0, 0.4]}
+    trainer = Memoryless({"train": 1.0, "deploy": 0.0})  # a form with a closed form, too
+    table = sweep(grid, [_NeverGreedy(), trainer, Greedy()])
+    for _, row in table.iterrows():
+        schedule = Schedule.fixed(int(row["train"]), int(row["deploy"]),
+                                  honeypot_rate=row["honeypot_rate"])
+        policy = {p.name: p for p in (_NeverGreedy(), trainer, Greedy())}[row["policy"]]
+        assert row["mesa"] == pytest.approx(evaluate(policy, schedule).mesa, abs=1e-12)
+        assert row["base"] == pytest.approx(evaluate(policy, schedule).base, abs=1e-12)
+    calls = []
+    original = execution_module._solve_one
+
+    def counted(*arguments):
+        calls.append(arguments)
+        return original(*arguments)
+
+    monkeypatch.setattr(execution_module, "_solve_one", counted)
+    sweep(grid, [trainer, Greedy()])
+    assert calls == []  # both closed forms
+    sweep(grid, [_NeverGreedy()], workers=1)
+    assert len(calls) == 12  # the subclass goes the general way, cell by cell
+
+
 def test_seed_model_payoffs_broadcasts_numbers_and_arrays() -> None:
     out = seed_model_payoffs(1, 1, np.array([2.0, 3.0]), 3, honeypot_rate=0.5)
     assert out["mesa"].tolist() == [1.75, 1.75]

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> None:
         solution = optimize(schedule, update, payoffs, information)
         row = solution.summary()
         for policy in (Greedy(), Deceptive()):
-            row[f"{policy.name.lower().strip('()')} (mesa)"] = evaluate(
+            row[f"{policy.name.lower().strip('()')}_mesa"] = evaluate(
                 policy, schedule, update, payoffs
             ).mesa
         rows.append(row)

@@ -1,8 +1,11 @@
 """The closed-form fast path of a sweep: which strategies and cells it covers.
 
 Under the hard update with a perfect cue and a fixed boundary (the seed's
-model, honeypots, discounting and an unknown horizon included), ``Greedy``,
-``Deceptive``, ``Aligned`` and the optimal policy have closed-form payoffs
+model, honeypots, discounting and an unknown horizon included), every
+strategy whose declared form (:meth:`~deception_sim.strategies.Strategy.form`)
+is a certain choice per cue in every episode (``Greedy``, ``Deceptive``,
+``Aligned``, ``Memoryless`` with probabilities 0 and 1) and the optimal
+policy have closed-form payoffs
 (:mod:`deception_sim.exact.seed_model`); a sweep computes them for all such
 cells of a chunk at once, as numpy arrays. This module says which strategy
 behaves how there (:func:`_pattern`), fills a chunk's closed-form entries
@@ -33,7 +36,7 @@ from ..exact.seed_model import (
     _seed_fields,
     seed_model_payoffs,
 )
-from ..strategies import Aligned, Deceptive, Greedy
+from ..strategies import Stationary, Strategy
 from .plan import _Plan, _Solve
 
 SAMPLE_CELLS = 4096
@@ -43,17 +46,33 @@ Pattern = tuple[np.ndarray, np.ndarray, np.ndarray]
 """``(kind, at, valid)`` over cells: see :func:`~deception_sim.sweeps.seed_model_payoffs`."""
 
 
+def _pure_stationary(strategy: object) -> Stationary | None:
+    """The strategy's declared form if it is the same certain choice per cue in every episode."""
+    if not isinstance(strategy, Strategy):
+        return None
+    form = strategy.form()
+    return form if isinstance(form, Stationary) and form.pure else None
+
+
 def _pattern(strategy: object, a: dict[str, np.ndarray]) -> Pattern | None:
-    """``(kind, at, valid)`` of a strategy on seed-model cells, or ``None`` (no closed form)."""
+    """``(kind, at, valid)`` of a strategy on seed-model cells, or ``None`` (no closed form).
+
+    Chosen by the strategy's declared form (the cue is the phase in these
+    cells): a choice per phase that is the same in every episode. Defecting in
+    training is caught in the first training episode (the hard update), so
+    what the agent would do in deployment then no longer matters.
+    """
     train, deploy = a["train"], a["deploy"]
     everywhere = np.ones(train.shape, dtype=bool)
-    if type(strategy) is Greedy:
-        kind = np.where(train >= 1, TRAIN_DEFECT, np.where(deploy >= 1, DEPLOY_DEFECT, NEVER))
-        return kind, np.ones_like(train), everywhere
-    if type(strategy) is Deceptive:
-        return np.where(deploy >= 1, DEPLOY_DEFECT, NEVER), np.ones_like(train), everywhere
-    if type(strategy) is Aligned:
-        return np.full(train.shape, NEVER), np.ones_like(train), everywhere
+    form = _pure_stationary(strategy)
+    if form is not None:
+        in_deployment = np.where(deploy >= 1, DEPLOY_DEFECT, NEVER) if form.on_deploy_cue else NEVER
+        kind = (
+            np.where(train >= 1, TRAIN_DEFECT, in_deployment)
+            if form.on_train_cue
+            else in_deployment
+        )
+        return np.broadcast_to(kind, train.shape).copy(), np.ones_like(train), everywhere
     if isinstance(strategy, _Solve) and strategy.information in ("known_phase", "clock"):
         return _optimal_pattern(a)
     return None
@@ -96,9 +115,8 @@ def _all_closed_form(plan: _Plan) -> bool:
     for name, values in zip(plan.grid.names, plan.grid.values, strict=True):
         if any(_seed_fields(name, value) is None for value in values):
             return False
-    closed = (Greedy, Deceptive, Aligned)
     if not all(
-        type(s) in closed or (isinstance(s, _Solve) and s.information != "memoryless")
+        _pure_stationary(s) is not None or (isinstance(s, _Solve) and s.information != "memoryless")
         for s in plan.strategies
     ):
         return False
