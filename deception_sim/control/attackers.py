@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize as sciopt
+from scipy import optimize as sciopt  # type: ignore[import-untyped]
 
 from .. import _validate
 from .protocols import Transitions, transitions_of
@@ -46,12 +46,13 @@ def rate_grid(tasks: int) -> np.ndarray:
     """The memoryless bracket: 0, log-spaced rates from ``1e-3 / tasks`` to 1, a linear grid.
 
     >>> grid = rate_grid(100)
-    >>> float(grid[0]), float(grid[1]), float(grid[-1]), grid.size
+    >>> float(grid[0]), round(float(grid[1]), 12), float(grid[-1]), grid.size
     (0.0, 1e-05, 1.0, 84)
     """
     low = np.log10(1e-3 / tasks)
-    grid = np.concatenate([[0.0], np.logspace(low, 0.0, LOG_GRID),
-                           np.linspace(0.0, 1.0, LINEAR_GRID)])
+    grid = np.concatenate(
+        [[0.0], np.logspace(low, 0.0, LOG_GRID), np.linspace(0.0, 1.0, LINEAR_GRID)]
+    )
     return np.unique(grid)
 
 
@@ -70,6 +71,7 @@ def memoryless_response(tr: Transitions, win=None) -> tuple[float, float, str]:
     :func:`~deception_sim.control.recursion.memoryless_win` of ``tr``.
     """
     if win is None:
+
         def win(rates: np.ndarray) -> np.ndarray:
             return memoryless_win(tr, rates)
 
@@ -81,21 +83,26 @@ def memoryless_response(tr: Transitions, win=None) -> tuple[float, float, str]:
         if low > 0:
             found = sciopt.minimize_scalar(
                 lambda x: -float(win(np.array([np.exp(x)]))[0]),
-                bounds=(np.log(low), np.log(high)), method="bounded",
+                bounds=(np.log(low), np.log(high)),
+                method="bounded",
                 options={"xatol": LOG_XTOL},
             )
             rate = float(np.exp(found.x))
         else:
             found = sciopt.minimize_scalar(
                 lambda x: -float(win(np.array([x]))[0]),
-                bounds=(low, high), method="bounded", options={"xatol": LOG_XTOL * high},
+                bounds=(low, high),
+                method="bounded",
+                options={"xatol": LOG_XTOL * high},
             )
             rate = float(found.x)
         candidates.append((-float(found.fun), min(max(rate, 0.0), 1.0)))
     value, rate = max(candidates, key=lambda c: (c[0], -c[1]))
     path = "closed form" if tr.time_invariant and tr.shape[1] <= 2 else "recursion"
-    method = (f"dense bracket ({grid.size} rates, log-spaced from 1e-3/M) + bounded Brent "
-              f"refinement of the best {STARTS} ({path}); global by the bracket, not certified")
+    method = (
+        f"dense bracket ({grid.size} rates, log-spaced from 1e-3/M) + bounded Brent "
+        f"refinement of the best {STARTS} ({path}); global by the bracket, not certified"
+    )
     return rate, value, method
 
 
@@ -119,8 +126,10 @@ def level_monotone(protocol: object) -> bool:
     probability under any fixed plan is nonincreasing in the audits left.
     """
     _, caught, win, _ = _tables(transitions_of(protocol))
-    return bool((np.diff(caught, axis=1) >= -MONOTONE_TOLERANCE).all()
-                and (np.diff(win, axis=1) <= MONOTONE_TOLERANCE).all())
+    return bool(
+        (np.diff(caught, axis=1) >= -MONOTONE_TOLERANCE).all()
+        and (np.diff(win, axis=1) <= MONOTONE_TOLERANCE).all()
+    )
 
 
 def suffix_optimal(protocol: object) -> bool:
@@ -144,9 +153,11 @@ def suffix_optimal(protocol: object) -> bool:
     if not level_monotone(tr):
         return False
     honest, caught, win, _ = _tables(tr)
-    return bool((np.diff(honest, axis=0) <= MONOTONE_TOLERANCE).all()
-                and (np.diff(caught, axis=0) <= MONOTONE_TOLERANCE).all()
-                and (np.diff(win, axis=0) >= -MONOTONE_TOLERANCE).all())
+    return bool(
+        (np.diff(honest, axis=0) <= MONOTONE_TOLERANCE).all()
+        and (np.diff(caught, axis=0) <= MONOTONE_TOLERANCE).all()
+        and (np.diff(win, axis=0) >= -MONOTONE_TOLERANCE).all()
+    )
 
 
 def suffix_safety(protocol: object) -> np.ndarray:
@@ -161,7 +172,7 @@ def suffix_safety(protocol: object) -> np.ndarray:
     [1.0, 0.0, 0.0, 1.0]
     """
     tr = transitions_of(protocol)
-    _, caught, win, going_on = _tables(tr)
+    _, _, win, going_on = _tables(tr)
     last = tr.shape[0] - 1
     always = np.zeros((tr.tasks + 1, tr.audits + 1))  # P(win) attacking every task from t
     for t in range(tr.tasks - 1, -1, -1):
@@ -173,7 +184,7 @@ def suffix_safety(protocol: object) -> np.ndarray:
 def plan_from(tasks: int, start: int) -> np.ndarray:
     """The plan attacking tasks ``start..tasks`` (1-based; ``start = tasks + 1``: never)."""
     plan = np.zeros(tasks)
-    plan[start - 1:] = 1.0
+    plan[start - 1 :] = 1.0
     return plan
 
 
@@ -274,7 +285,8 @@ def _undominated(belief: np.ndarray, won: np.ndarray, monotone: bool) -> np.ndar
         return np.arange(won.size)
     if monotone:  # extreme points 1{c <= k}, k = -1..C: partial sums from c = 0
         profile = won[:, None] + np.concatenate(
-            [np.zeros((won.size, 1)), np.cumsum(belief, axis=1)], axis=1)
+            [np.zeros((won.size, 1)), np.cumsum(belief, axis=1)], axis=1
+        )
     else:  # W = 0 and unit vectors: wins, and wins plus each entry
         profile = np.concatenate([won[:, None], won[:, None] + belief], axis=1)
     window = min(won.size, 256)
@@ -282,7 +294,7 @@ def _undominated(belief: np.ndarray, won: np.ndarray, monotone: bool) -> np.ndar
     keep = np.ones(won.size, dtype=bool)
     chunk = max(1, 2_000_000 // (window * profile.shape[1]))
     for first in range(0, won.size, chunk):
-        block = profile[first:first + chunk]
+        block = profile[first : first + chunk]
         dominates = (leaders[None, :, :] >= block[:, None, :] - 1e-15).all(axis=2)
         for offset in range(block.shape[0]):
             i = first + offset
@@ -295,8 +307,9 @@ def _undominated(belief: np.ndarray, won: np.ndarray, monotone: bool) -> np.ndar
 # ---------------------------------------------------------------------------- the front door
 
 
-def worst_case(protocol: object, attacker: str = "memoryless", *,
-               max_states: int = MAX_STATES) -> ControlResult:
+def worst_case(
+    protocol: object, attacker: str = "memoryless", *, max_states: int = MAX_STATES
+) -> ControlResult:
     """The attacker's best response to ``protocol``, and the protocol's safety against it.
 
     ``attacker`` is ``"memoryless"`` (one attack rate), ``"clock"`` (one
@@ -311,7 +324,7 @@ def worst_case(protocol: object, attacker: str = "memoryless", *,
     ...                           defer_fpr=0.10)
     >>> r = worst_case(proto, attacker="clock")
     >>> round(r.safety, 4), round(r.usefulness, 4), r.attack_from
-    (0.6025, 0.9146, 70)
+    (0.3313, 0.9146, 88)
     """
     attacker = _validate.choice("attacker", attacker, ATTACKERS)
     tr = transitions_of(protocol)
@@ -332,5 +345,11 @@ def worst_case(protocol: object, attacker: str = "memoryless", *,
     else:
         win, policy = clock_search(tr, max_states)
         method = "search over reachable beliefs with exact bounds and dominance: exact"
-    return ControlResult(safety=1.0 - float(win), usefulness=useful, policy=policy,
-                         attacker=attacker, method=method, protocol=protocol)
+    return ControlResult(
+        safety=1.0 - float(win),
+        usefulness=useful,
+        policy=policy,
+        attacker=attacker,
+        method=method,
+        protocol=protocol,
+    )

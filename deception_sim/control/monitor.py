@@ -23,13 +23,13 @@ nested: the set at a smaller fpr lies inside the set at a larger one.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy import stats
+import pandas as pd  # type: ignore[import-untyped]
+from scipy import stats  # type: ignore[import-untyped]
 
 SNAP = 1e-9
 """An fpr within this (relative) of a multiple of ``1/n`` (n observed honest scores) is
@@ -57,8 +57,9 @@ def _scores(name: str, value: object) -> np.ndarray:
             f"numbers, got {type(value).__name__}"
         ) from None
     if array.ndim != 1:
-        raise ValueError(f"{name} must be a one-dimensional array of scores, got shape "
-                         f"{array.shape}")
+        raise ValueError(
+            f"{name} must be a one-dimensional array of scores, got shape {array.shape}"
+        )
     if array.size == 0:
         raise ValueError(f"{name} must contain at least one score, got none")
     if np.isnan(array).any():
@@ -70,14 +71,14 @@ def _scores(name: str, value: object) -> np.ndarray:
     return array
 
 
-def _key(value: np.ndarray | object) -> tuple:
+def _key(value: Any) -> tuple:
     if isinstance(value, np.ndarray):
         return ("scores", hashlib.sha256(value.tobytes()).hexdigest())
     kwds = tuple(sorted((k, float(v)) for k, v in value.kwds.items()))
     return ("scipy", value.dist.name, tuple(float(a) for a in value.args), kwds)
 
 
-def _describe(value: np.ndarray | object) -> str:
+def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"<{value.size} scores>"
     arguments = [f"{a:g}" for a in value.args]
@@ -85,8 +86,7 @@ def _describe(value: np.ndarray | object) -> str:
     return f"{value.dist.name}({', '.join(arguments)})"
 
 
-def _thresholds(safe: np.ndarray | object, fpr: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                       np.ndarray]:
+def _thresholds(safe: Any, fpr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(threshold, tie, honest rate)`` for each fpr in (0, 1) (the caller handles 0 and 1)."""
     if isinstance(safe, np.ndarray):
         n = safe.size
@@ -101,17 +101,23 @@ def _thresholds(safe: np.ndarray | object, fpr: np.ndarray) -> tuple[np.ndarray,
         )
         tie = np.clip((k - above) / equal, 0.0, 1.0)
         return threshold.astype(float), tie, k / n
-    return np.asarray(safe.isf(fpr), dtype=float), np.zeros_like(fpr), fpr
+    return np.asarray(safe.isf(fpr), dtype=np.float64), np.zeros_like(fpr), fpr
 
 
-def _flag_rate(scores: np.ndarray | object, threshold: np.ndarray, tie: np.ndarray) -> np.ndarray:
+def _flag_rate(scores: Any, threshold: np.ndarray, tie: np.ndarray) -> np.ndarray:
     """``P(score > threshold) + tie * P(score = threshold)``."""
     if isinstance(scores, np.ndarray):
         n = scores.size
         right = np.searchsorted(scores, threshold, side="right")
         left = np.searchsorted(scores, threshold, side="left")
         return ((n - right) + tie * (right - left)) / n
-    return np.asarray(scores.sf(threshold), dtype=float)
+    # 1 - cdf is as accurate as sf where sf >= 1/2, and often much faster (scipy's beta).
+    below = np.asarray(scores.cdf(threshold), dtype=np.float64)
+    rate = 1.0 - below
+    tail = below > 0.5
+    if tail.any():
+        rate[tail] = scores.sf(threshold[tail])
+    return rate
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,8 +143,8 @@ class Monitor:
     Monitor(safe=beta(7.39, 6.86), attack=beta(8.91, 2.82))
     """
 
-    safe: object
-    attack: object
+    safe: Any
+    attack: Any
 
     def __post_init__(self) -> None:
         for name in ("safe", "attack"):
@@ -155,8 +161,9 @@ class Monitor:
         >>> mon.tpr([0.25, 0.5]).tolist()  # flag the top honest score; the top two
         [0.5, 1.0]
         """
-        return cls(safe=_scores("safe_scores", safe_scores),
-                   attack=_scores("attack_scores", attack_scores))
+        return cls(
+            safe=_scores("safe_scores", safe_scores), attack=_scores("attack_scores", attack_scores)
+        )
 
     @classmethod
     def from_file(
@@ -176,8 +183,9 @@ class Monitor:
             try:
                 frame = pd.read_parquet(path)
             except ImportError:
-                raise ValueError("path: reading Parquet needs pyarrow "
-                                 "(pip install pyarrow)") from None
+                raise ValueError(
+                    "path: reading Parquet needs pyarrow (pip install pyarrow)"
+                ) from None
             columns = {name: frame[name].dropna() for name in frame.columns}
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -192,8 +200,9 @@ class Monitor:
             try:
                 values = columns[column].astype(float).to_numpy()
             except ValueError:
-                raise ValueError(f"{option}: column {column!r} of {path.name!r} must hold "
-                                 "numbers") from None
+                raise ValueError(
+                    f"{option}: column {column!r} of {path.name!r} must hold numbers"
+                ) from None
             scores.append(_scores(f"{option} {column!r}", values))
         return cls(safe=scores[0], attack=scores[1])
 
@@ -265,15 +274,16 @@ class Monitor:
         """Whether either side is observed scores (an empirical distribution)."""
         return isinstance(self.safe, np.ndarray) or isinstance(self.attack, np.ndarray)
 
-    def sample(self, kind: str, size: int | tuple[int, ...], rng: np.random.Generator
-               ) -> np.ndarray:
+    def sample(
+        self, kind: str, size: int | tuple[int, ...], rng: np.random.Generator
+    ) -> np.ndarray:
         """Scores of ``kind`` (``"safe"`` or ``"attack"``) drawn with ``rng``."""
         side = {"safe": self.safe, "attack": self.attack}.get(kind)
         if side is None:
             raise ValueError(f"kind must be 'safe' or 'attack', got {kind!r}")
         if isinstance(side, np.ndarray):
             return side[rng.integers(0, side.size, size)]
-        return np.asarray(side.rvs(size=size, random_state=rng), dtype=float)
+        return np.asarray(side.rvs(size=size, random_state=rng), dtype=np.float64)
 
     # ------------------------------------------------------------------ identity
     def _key(self) -> tuple:
@@ -317,5 +327,3 @@ def no_information(scores: object = None) -> Monitor:
     if scores is None:
         return Monitor(safe=stats.uniform(), attack=stats.uniform())
     return Monitor.from_scores(scores, scores)
-
-

@@ -42,8 +42,9 @@ from .monitor import Monitor
 def _table(name: str, values: np.ndarray) -> np.ndarray:
     array = np.array(values, dtype=float)
     if array.ndim != 2 or array.size == 0:
-        raise ValueError(f"{name} must be a non-empty two-dimensional table, got shape "
-                         f"{array.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty two-dimensional table, got shape {array.shape}"
+        )
     if np.isnan(array).any() or (array < -1e-12).any() or (array > 1 + 1e-12).any():
         raise ValueError(f"{name} must hold probabilities in [0, 1]")
     array = np.clip(array, 0.0, 1.0)
@@ -83,8 +84,11 @@ class Transitions:
         object.__setattr__(self, "tasks", tasks)
         object.__setattr__(self, "audits", audits)
         object.__setattr__(self, "success", _validate.probability("success", self.success))
-        object.__setattr__(self, "trusted_usefulness", _validate.probability(
-            "trusted_usefulness", self.trusted_usefulness))
+        object.__setattr__(
+            self,
+            "trusted_usefulness",
+            _validate.probability("trusted_usefulness", self.trusted_usefulness),
+        )
         shape = None
         for name in ("honest_audit", "honest_defer", "attack_audit", "attack_defer"):
             table = _table(name, getattr(self, name))
@@ -95,8 +99,9 @@ class Transitions:
                     f"{audits + 1} columns, got shape {table.shape}"
                 )
             if shape is not None and table.shape != shape:
-                raise ValueError(f"{name} must have the shape of honest_audit {shape}, got "
-                                 f"{table.shape}")
+                raise ValueError(
+                    f"{name} must have the shape of honest_audit {shape}, got {table.shape}"
+                )
             shape = table.shape
             object.__setattr__(self, name, table)
         for kind in ("honest", "attack"):
@@ -121,8 +126,12 @@ class Transitions:
         each of length ``audits + 1`` (entry ``c``: ``c`` audits left)."""
         row = min(t, self.shape[0] - 1)
         columns = np.minimum(np.arange(self.audits + 1), self.shape[1] - 1)
-        return (self.honest_audit[row, columns], self.honest_defer[row, columns],
-                self.attack_audit[row, columns], self.attack_defer[row, columns])
+        return (
+            self.honest_audit[row, columns],
+            self.honest_defer[row, columns],
+            self.attack_audit[row, columns],
+            self.attack_defer[row, columns],
+        )
 
     def full(self, name: str) -> np.ndarray:
         """The table ``name`` expanded to shape ``(T, audits + 1)``."""
@@ -153,14 +162,18 @@ def _rate(name: str, value: object, tasks: int, audits: int) -> float | np.ndarr
             return _validate.probability_array(name, array, length=tasks)
         if array.ndim == 2:
             if array.shape != (tasks, audits + 1):
-                raise ValueError(f"{name} per (task, audits left) must have shape "
-                                 f"({tasks}, {audits + 1}), got {array.shape}")
+                raise ValueError(
+                    f"{name} per (task, audits left) must have shape "
+                    f"({tasks}, {audits + 1}), got {array.shape}"
+                )
             flat = _validate.probability_array(name, array.ravel())
             out = flat.reshape(array.shape)
             out.setflags(write=False)
             return out
-        raise ValueError(f"{name} must be a number, one per task, or a (tasks, audits + 1) "
-                         f"table, got shape {array.shape}")
+        raise ValueError(
+            f"{name} must be a number, one per task, or a (tasks, audits + 1) "
+            f"table, got shape {array.shape}"
+        )
     return _validate.probability(name, value)
 
 
@@ -172,8 +185,9 @@ def _grid(value: float | np.ndarray, rows: int, columns: int) -> np.ndarray:
     return np.broadcast_to(array, (rows, columns)).astype(float)
 
 
-def _score_rules(monitor: Monitor, audit_fpr: np.ndarray, defer_fpr: np.ndarray
-                 ) -> dict[str, np.ndarray]:
+def _score_rules(
+    monitor: Monitor, audit_fpr: np.ndarray, defer_fpr: np.ndarray
+) -> dict[str, np.ndarray]:
     """Nested threshold regions on the monitor's score, tables of shape ``audit_fpr.shape``.
 
     With audits left (columns >= 1) an output in the audit region is audited,
@@ -183,12 +197,22 @@ def _score_rules(monitor: Monitor, audit_fpr: np.ndarray, defer_fpr: np.ndarray
     region) = rate(max(fprs)) - rate(audit fpr).
     """
     top = np.maximum(audit_fpr, defer_fpr)
-    honest_a, attack_a = monitor.flag_rates(audit_fpr)
-    honest_top, attack_top = monitor.flag_rates(top)
-    honest_d, attack_d = monitor.flag_rates(defer_fpr)
+    # One evaluation per distinct rate: scipy's inverse and survival functions are costly.
+    rates, where = np.unique(
+        np.concatenate([audit_fpr.ravel(), top.ravel(), defer_fpr.ravel()]), return_inverse=True
+    )
+    honest_all, attack_all = monitor.flag_rates(rates)
+    honest_a, honest_top, honest_d = (
+        honest_all[part].reshape(audit_fpr.shape) for part in np.split(where, 3)
+    )
+    attack_a, attack_top, attack_d = (
+        attack_all[part].reshape(audit_fpr.shape) for part in np.split(where, 3)
+    )
     rules = {
-        "honest_audit": honest_a, "honest_defer": honest_top - honest_a,
-        "attack_audit": attack_a, "attack_defer": attack_top - attack_a,
+        "honest_audit": honest_a,
+        "honest_defer": honest_top - honest_a,
+        "attack_audit": attack_a,
+        "attack_defer": attack_top - attack_a,
     }
     rules["honest_audit"][:, 0] = rules["attack_audit"][:, 0] = 0.0
     rules["honest_defer"][:, 0], rules["attack_defer"][:, 0] = honest_d[:, 0], attack_d[:, 0]
@@ -202,9 +226,17 @@ class _Protocol:
         return [(f.name, getattr(self, f.name)) for f in fields(self)]  # type: ignore[arg-type]
 
     def _key(self) -> tuple:
-        return (type(self).__name__,) + tuple(
-            (name, ("array", value.shape, _digest(value)) if isinstance(value, np.ndarray)
-             else value) for name, value in self._values()
+        return (
+            type(self).__name__,
+            *(
+                (
+                    name,
+                    ("array", value.shape, _digest(value))
+                    if isinstance(value, np.ndarray)
+                    else value,
+                )
+                for name, value in self._values()
+            ),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -220,12 +252,16 @@ class _Protocol:
         for f in fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)
             if f.default is not value and not (
-                isinstance(f.default, float) and not isinstance(value, np.ndarray)
+                isinstance(f.default, float)
+                and not isinstance(value, np.ndarray)
                 and value == f.default
             ):
                 if isinstance(value, np.ndarray):
-                    text = (repr(value.tolist()) if value.size <= 6
-                            else f"<{'x'.join(map(str, value.shape))} values>")
+                    text = (
+                        repr(value.tolist())
+                        if value.size <= 6
+                        else f"<{'x'.join(map(str, value.shape))} values>"
+                    )
                 else:
                     text = repr(value)
                 parts.append(f"{f.name}={text}")
@@ -235,14 +271,22 @@ class _Protocol:
         object.__setattr__(self, "tasks", _validate.integer("tasks", self.tasks, minimum=1))
         object.__setattr__(self, "audits", _validate.integer("audits", self.audits))
         object.__setattr__(self, "success", _validate.probability("success", self.success))
-        object.__setattr__(self, "trusted_usefulness", _validate.probability(
-            "trusted_usefulness", self.trusted_usefulness))
+        object.__setattr__(
+            self,
+            "trusted_usefulness",
+            _validate.probability("trusted_usefulness", self.trusted_usefulness),
+        )
         if self.monitor is not None and not isinstance(self.monitor, Monitor):
             raise ValueError(f"monitor must be a Monitor, got {type(self.monitor).__name__}")
 
     def _finish(self, rules: dict[str, np.ndarray]) -> Transitions:
-        return Transitions(tasks=self.tasks, audits=self.audits, success=self.success,
-                           trusted_usefulness=self.trusted_usefulness, **rules)
+        return Transitions(
+            tasks=self.tasks,
+            audits=self.audits,
+            success=self.success,
+            trusted_usefulness=self.trusted_usefulness,
+            **rules,
+        )
 
     # declared for the type checker; the dataclasses define them
     tasks: int
@@ -297,16 +341,16 @@ tasks=100, audits=2, audit_fpr=0.02, defer_fpr=0.1)
         if self.monitor is None:
             raise ValueError("monitor must be a Monitor, got None")
         for name in ("audit_fpr", "defer_fpr"):
-            object.__setattr__(self, name, _rate(name, getattr(self, name), self.tasks,
-                                                 self.audits))
+            object.__setattr__(
+                self, name, _rate(name, getattr(self, name), self.tasks, self.audits)
+            )
 
     def transitions(self) -> Transitions:
         """The per-task rules (see :class:`Transitions`)."""
         rates = (self.audit_fpr, self.defer_fpr)
         shapes = [np.shape(rate) for rate in rates]
         rows = 1 if all(s == () for s in shapes) else self.tasks
-        columns = (self.audits + 1 if any(len(s) == 2 for s in shapes)
-                   else min(2, self.audits + 1))
+        columns = self.audits + 1 if any(len(s) == 2 for s in shapes) else min(2, self.audits + 1)
         audit = _grid(self.audit_fpr, rows, columns)
         defer = _grid(self.defer_fpr, rows, columns)
         return self._finish(_score_rules(self.monitor, audit, defer))
@@ -333,8 +377,7 @@ class UpfrontAuditing(_Protocol):
 
     def __post_init__(self) -> None:
         self._check_common()
-        object.__setattr__(self, "defer_fpr", _validate.probability("defer_fpr",
-                                                                    self.defer_fpr))
+        object.__setattr__(self, "defer_fpr", _validate.probability("defer_fpr", self.defer_fpr))
         if self.defer_fpr > 0 and self.monitor is None:
             raise ValueError("defer_fpr: deferring needs a monitor (monitor=None)")
 
@@ -381,8 +424,7 @@ class RandomAuditing(_Protocol):
     def __post_init__(self) -> None:
         self._check_common()
         object.__setattr__(self, "rate", _validate.probability("rate", self.rate))
-        object.__setattr__(self, "defer_fpr", _validate.probability("defer_fpr",
-                                                                    self.defer_fpr))
+        object.__setattr__(self, "defer_fpr", _validate.probability("defer_fpr", self.defer_fpr))
         if self.defer_fpr > 0 and self.monitor is None:
             raise ValueError("defer_fpr: deferring needs a monitor (monitor=None)")
 
@@ -391,12 +433,14 @@ class RandomAuditing(_Protocol):
         columns = min(2, self.audits + 1)
         honest_d, attack_d = _defer_rates(self.monitor, self.defer_fpr)
         audited = np.array([[0.0, self.rate][:columns]])
-        return self._finish({
-            "honest_audit": audited.copy(),
-            "honest_defer": (1.0 - audited) * honest_d,
-            "attack_audit": audited.copy(),
-            "attack_defer": (1.0 - audited) * attack_d,
-        })
+        return self._finish(
+            {
+                "honest_audit": audited.copy(),
+                "honest_defer": (1.0 - audited) * honest_d,
+                "attack_audit": audited.copy(),
+                "attack_defer": (1.0 - audited) * attack_d,
+            }
+        )
 
 
 def _defer_rates(monitor: Monitor | None, defer_fpr: float) -> tuple[float, float]:

@@ -26,9 +26,10 @@ functions, ``O(R (M + C))``; it is tested against the recursion.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from scipy import special  # type: ignore[import-untyped]
 
-from .protocols import Transitions
+from .protocols import Transitions, transitions_of
+from .results import ControlResult
 
 
 def attack_array(tr: Transitions, attack: object) -> np.ndarray:
@@ -43,8 +44,9 @@ def attack_array(tr: Transitions, attack: object) -> np.ndarray:
     try:
         array = np.array(attack, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError("attack must be a probability, per-task probabilities or a "
-                         "(tasks, audits + 1) table") from None
+        raise ValueError(
+            "attack must be a probability, per-task probabilities or a (tasks, audits + 1) table"
+        ) from None
     tasks, levels = tr.tasks, tr.audits + 1
     if array.ndim == 0:
         array = array.reshape(1, 1, 1)
@@ -55,8 +57,10 @@ def attack_array(tr: Transitions, attack: object) -> np.ndarray:
     elif array.ndim == 3 and array.shape[1] in (1, tasks) and array.shape[2] in (1, levels):
         pass
     else:
-        raise ValueError(f"attack must be a probability, {tasks} per-task probabilities or a "
-                         f"({tasks}, {levels}) table, got shape {array.shape}")
+        raise ValueError(
+            f"attack must be a probability, {tasks} per-task probabilities or a "
+            f"({tasks}, {levels}) table, got shape {array.shape}"
+        )
     if np.isnan(array).any() or (array < 0).any() or (array > 1).any():
         raise ValueError("attack must hold probabilities in [0, 1]")
     return array
@@ -88,10 +92,38 @@ def attacker_win(tr: Transitions, attack: object) -> np.ndarray:
         h = honest_audit[row, 1:]
         honest = value.copy()
         honest[:, 1:] -= h * (value[:, 1:] - value[:, :-1])
-        attack = caught[row] + going_on[row] * value
+        attacked = caught[row] + going_on[row] * value
         p = q[:, t] if per_task else q[:, 0]
-        value = honest + p * (attack - honest)
+        value = honest + p * (attacked - honest)
     return 1.0 - value[:, audits]
+
+
+def evaluate_protocol(protocol: object, attack: object = 0.0) -> ControlResult:
+    """Exact safety and usefulness of ``protocol`` against one given attack policy.
+
+    ``attack``: an attack rate for every task, a plan (one probability per
+    task), or a table of probabilities by task and audits left (shape
+    ``(tasks, audits + 1)``).
+
+    >>> from deception_sim.control import UpfrontAuditing
+    >>> r = evaluate_protocol(UpfrontAuditing(tasks=5000, audits=100, success=0.53), 0.0013)
+    >>> round(r.safety, 6), r.usefulness, r.attacker
+    (0.151955, 1.0, 'given')
+    """
+    tr = transitions_of(protocol)
+    policy = attack_array(tr, attack)
+    if policy.shape[0] != 1:
+        raise ValueError("attack must be one policy")
+    win = float(attacker_win(tr, policy)[0])
+    shown = np.array(attack, dtype=float) if np.ndim(attack) else float(attack)  # type: ignore[arg-type]
+    return ControlResult(
+        safety=1.0 - win,
+        usefulness=usefulness(tr),
+        policy=shown,
+        attacker="given",
+        method="exact recursion over (tasks left, audits left)",
+        protocol=protocol,
+    )
 
 
 def _full(tr: Transitions, table: np.ndarray) -> np.ndarray:
@@ -167,8 +199,9 @@ def closed_form(tr: Transitions) -> bool:
     if columns > 2 or (rows > 1 and rows - 1 > tr.audits):
         return False
     prefix = slice(0, rows - 1)
-    return bool((tr.honest_audit[prefix, -1] == 1).all()
-                and (tr.attack_audit[prefix, -1] == 1).all())
+    return bool(
+        (tr.honest_audit[prefix, -1] == 1).all() and (tr.attack_audit[prefix, -1] == 1).all()
+    )
 
 
 def _closed_form(tr: Transitions, p: np.ndarray) -> np.ndarray:
@@ -210,18 +243,28 @@ def _closed_form(tr: Transitions, p: np.ndarray) -> np.ndarray:
     d = 1.0 - leave
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         j = np.arange(audits)[None, :]
-        log_terms = (special.xlogy(j, e[:, None]) - (j + 1) * np.log(leave[:, None])
-                     + np.log(special.betainc(j + 1, np.maximum(tasks - j, 1e-300),
-                                              np.minimum(leave[:, None], 1.0))))
+        log_terms = (
+            special.xlogy(j, e[:, None])
+            - (j + 1) * np.log(leave[:, None])
+            + np.log(
+                special.betainc(
+                    j + 1, np.maximum(tasks - j, 1e-300), np.minimum(leave[:, None], 1.0)
+                )
+            )
+        )
         active = np.where(j < tasks, np.exp(log_terms), 0.0).sum(axis=1)
     active = np.where(leave > 0, active, float(tasks))
     total = o * active
     if tasks > audits:
         i = np.arange(audits, tasks)[None, :]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            log_reach = (special.gammaln(i) - special.gammaln(audits)
-                         - special.gammaln(i - audits + 1) + special.xlogy(audits, e[:, None])
-                         + special.xlogy(i - audits, d[:, None]))
+            log_reach = (
+                special.gammaln(i)
+                - special.gammaln(audits)
+                - special.gammaln(i - audits + 1)
+                + special.xlogy(audits, e[:, None])
+                + special.xlogy(i - audits, d[:, None])
+            )
             after = -np.expm1((tasks - i) * stay0[:, None])
             total = total + np.nan_to_num(np.exp(log_reach) * after).sum(axis=1)
     return np.clip(through * total, 0.0, 1.0)

@@ -13,7 +13,7 @@ ATTACKERS: tuple[str, ...] = ("memoryless", "clock", "informed")
 audits left (an upper bound on the clock attacker's power; see the docs)."""
 
 
-def protocol_parameters(protocol: object) -> dict[str, Any]:
+def protocol_parameters(protocol: Any) -> dict[str, Any]:
     """The protocol's name and scalar parameters, for a table row.
 
     A threshold that varies over the deployment shows as NaN, with
@@ -25,8 +25,7 @@ def protocol_parameters(protocol: object) -> dict[str, Any]:
     """
     row: dict[str, Any] = {"protocol": type(protocol).__name__}
     varying = []
-    names = [f.name for f in fields(protocol)] if hasattr(protocol, "__dataclass_fields__") \
-        else []
+    names = [f.name for f in fields(protocol)] if hasattr(protocol, "__dataclass_fields__") else []
     for name in names:
         value = getattr(protocol, name)
         if name == "monitor" or name.endswith("_audit") or name.endswith("_defer"):
@@ -105,7 +104,7 @@ class ControlResult:
         if np.ndim(self.policy) != 1:
             return None
         attacks = np.flatnonzero(np.asarray(self.policy) > 0.5)
-        if attacks.size == 0 or attacks.size != len(self.policy) - attacks[0]:
+        if attacks.size == 0 or attacks.size != np.size(self.policy) - attacks[0]:
             return None
         return int(attacks[0]) + 1
 
