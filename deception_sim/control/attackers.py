@@ -172,13 +172,24 @@ def suffix_safety(protocol: object) -> np.ndarray:
     [1.0, 0.0, 0.0, 1.0]
     """
     tr = transitions_of(protocol)
-    _, _, win, going_on = _tables(tr)
+    _, caught, _, going_on = _tables(tr)
     last = tr.shape[0] - 1
-    always = np.zeros((tr.tasks + 1, tr.audits + 1))  # P(win) attacking every task from t
+    # P(safe) attacking every task from t: computed as safety, not 1 - P(win), so that
+    # tiny safeties keep their digits.
+    always = np.ones((tr.tasks + 1, tr.audits + 1))
     for t in range(tr.tasks - 1, -1, -1):
         row = min(t, last)
-        always[t] = win[row] + going_on[row] * always[t + 1]
-    return 1.0 - np.einsum("tc,tc->t", honest_levels(tr), always)
+        always[t] = caught[row] + going_on[row] * always[t + 1]
+    return np.einsum("tc,tc->t", honest_levels(tr), always)
+
+
+def best_start(safeties: np.ndarray) -> int:
+    """The 0-based index of the best attack-from-k plan in ``suffix_safety``'s output.
+
+    Ties go to the earliest start; "never" when no plan can lower safety below 1.
+    """
+    start = int(np.argmin(safeties))
+    return safeties.size - 1 if safeties[start] >= 1.0 else start
 
 
 def plan_from(tasks: int, start: int) -> np.ndarray:
@@ -227,7 +238,7 @@ def clock_search(tr: Transitions, max_states: int = MAX_STATES) -> tuple[float, 
     honest, _, win, going_on = _tables(tr)
     bound, _ = informed_response(tr)
     suffix = suffix_safety(tr)
-    start = tr.tasks - int(np.argmin(suffix[::-1]))  # 0-based index; ties: the latest start
+    start = best_start(suffix)
     incumbent = 1.0 - float(suffix[start])
     best = incumbent
     monotone = level_monotone(tr)
@@ -338,7 +349,7 @@ def worst_case(
         method = "backward induction over (task, audits left): exact"
     elif suffix_optimal(tr):
         safeties = suffix_safety(tr)
-        start = tr.tasks - int(np.argmin(safeties[::-1]))  # ties: the latest start
+        start = best_start(safeties)
         policy = plan_from(tr.tasks, start + 1)
         win = 1.0 - float(safeties[start])
         method = f"suffix theorem: best of {tr.tasks + 1} attack-from-k plans, O(M C): exact"

@@ -409,6 +409,6 @@ def control_table(
     >>> table[["attacker", "safety", "policy"]].round(4)
          attacker  safety              policy
     0  memoryless  0.6151        rate 0.42265
-    1       clock  0.0000  attack from task 3
+    1       clock  0.0000  attack from task 2
     """
     return pd.DataFrame([worst_case(p, a).summary() for p in protocols for a in attackers])
