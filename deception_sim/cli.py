@@ -737,6 +737,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_drift_command(commands)
     _add_sweep_command(commands)
     _add_game_command(commands)
+    from . import _cli_control
+
+    _cli_control.add_command(commands)
     return parser
 
 
@@ -756,6 +759,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run_sweep(args)
         elif args.command == "game":
             _run_game(args)
+        elif args.command == "control":
+            from . import _cli_control
+
+            _cli_control.run(args)
         else:
             _run_reproduce(args)
     except ValueError as error:  # bad input, from argparse or from the model's checks

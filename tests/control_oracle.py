@@ -74,8 +74,11 @@ def safety(protocol, policy) -> float:
         if t == tasks:
             return 1.0
         honest_a, _, attack_a, attack_d = rules(protocol, t, c)
-        honest = honest_a * value(t + 1, c - 1) + (1 - honest_a) * value(t + 1, c) if c else \
-            value(t + 1, c)
+        honest = (
+            honest_a * value(t + 1, c - 1) + (1 - honest_a) * value(t + 1, c)
+            if c
+            else value(t + 1, c)
+        )
         used = 1 - attack_a - attack_d
         attack = attack_a + attack_d * value(t + 1, c) + used * (1 - success) * value(t + 1, c)
         q = policy(t, c)
@@ -137,17 +140,21 @@ def protocols(draw, max_tasks: int = 6, max_audits: int = 3, kinds=None):
     }
     kind = draw(st.sampled_from(kinds or ["fixed", "per task", "per cell", "upfront", "random"]))
     if kind == "fixed":
-        return TrustedMonitoring(monitor=monitor, audit_fpr=draw(fprs), defer_fpr=draw(fprs),
-                                 **common)
+        return TrustedMonitoring(
+            monitor=monitor, audit_fpr=draw(fprs), defer_fpr=draw(fprs), **common
+        )
     if kind == "per task":
-        return TrustedMonitoring(monitor=monitor,
-                                 audit_fpr=draw(st.lists(fprs, min_size=tasks, max_size=tasks)),
-                                 defer_fpr=draw(fprs), **common)
+        return TrustedMonitoring(
+            monitor=monitor,
+            audit_fpr=draw(st.lists(fprs, min_size=tasks, max_size=tasks)),
+            defer_fpr=draw(fprs),
+            **common,
+        )
     if kind == "per cell":
-        table = np.array(draw(st.lists(fprs, min_size=tasks * (audits + 1),
-                                       max_size=tasks * (audits + 1)))).reshape(tasks, audits + 1)
-        return TrustedMonitoring(monitor=monitor, audit_fpr=table, defer_fpr=draw(fprs),
-                                 **common)
+        table = np.array(
+            draw(st.lists(fprs, min_size=tasks * (audits + 1), max_size=tasks * (audits + 1)))
+        ).reshape(tasks, audits + 1)
+        return TrustedMonitoring(monitor=monitor, audit_fpr=table, defer_fpr=draw(fprs), **common)
     defer = draw(st.sampled_from([0.0, 0.1, 0.4]))
     if kind == "upfront":
         return UpfrontAuditing(monitor=monitor, defer_fpr=defer, **common)

@@ -46,8 +46,9 @@ def test_clock_best_response_equals_brute_force(protocol) -> None:
     result = worst_case(protocol, "clock")
     assert result.safety == pytest.approx(best, abs=1e-12)
     # the plan returned achieves the value returned
-    assert evaluate_protocol(protocol, result.policy).safety == pytest.approx(result.safety,
-                                                                              abs=1e-12)
+    assert evaluate_protocol(protocol, result.policy).safety == pytest.approx(
+        result.safety, abs=1e-12
+    )
     assert set(np.unique(result.policy)) <= {0.0, 1.0}
 
 
@@ -62,13 +63,25 @@ def test_the_search_is_exact_for_any_protocol(protocol) -> None:
 @pytest.mark.parametrize(
     "protocol",
     [
-        TrustedMonitoring(monitor=BETA, tasks=12, audits=2, audit_fpr=0.05, defer_fpr=0.2,
-                          success=0.6),
-        TrustedMonitoring(monitor=BETA, tasks=12, audits=3,
-                          audit_fpr=[0.5, 0.0, 0.9, 0.01, 0.3, 0.0, 1.0, 0.2, 0.0, 0.7, 0.05, 1.0],
-                          defer_fpr=0.1, success=0.4),
-        TrustedMonitoring(monitor=BETA, tasks=12, audits=2,
-                          audit_fpr=paced_thresholds(12, 2, 0.7), defer_fpr=0.2, success=0.5),
+        TrustedMonitoring(
+            monitor=BETA, tasks=12, audits=2, audit_fpr=0.05, defer_fpr=0.2, success=0.6
+        ),
+        TrustedMonitoring(
+            monitor=BETA,
+            tasks=12,
+            audits=3,
+            audit_fpr=[0.5, 0.0, 0.9, 0.01, 0.3, 0.0, 1.0, 0.2, 0.0, 0.7, 0.05, 1.0],
+            defer_fpr=0.1,
+            success=0.4,
+        ),
+        TrustedMonitoring(
+            monitor=BETA,
+            tasks=12,
+            audits=2,
+            audit_fpr=paced_thresholds(12, 2, 0.7),
+            defer_fpr=0.2,
+            success=0.5,
+        ),
         UpfrontAuditing(tasks=12, audits=3, monitor=BETA, defer_fpr=0.1, success=0.5),
     ],
     ids=["fixed", "per-task", "paced", "upfront"],
@@ -91,9 +104,14 @@ def test_suffix_theorem(protocol) -> None:
 def test_suffix_theorem_for_weakening_thresholds(protocol, weakening) -> None:
     # Audit rates that never rise over the deployment satisfy the conditions.
     rates = np.sort(protocol.audit_fpr)[::-1] if weakening else protocol.audit_fpr
-    varied = TrustedMonitoring(monitor=protocol.monitor, tasks=protocol.tasks,
-                               audits=protocol.audits, audit_fpr=rates,
-                               defer_fpr=protocol.defer_fpr, success=protocol.success)
+    varied = TrustedMonitoring(
+        monitor=protocol.monitor,
+        tasks=protocol.tasks,
+        audits=protocol.audits,
+        audit_fpr=rates,
+        defer_fpr=protocol.defer_fpr,
+        success=protocol.success,
+    )
     assert level_monotone(varied)
     if weakening:
         assert suffix_optimal(varied)
@@ -104,8 +122,9 @@ def test_suffix_theorem_for_weakening_thresholds(protocol, weakening) -> None:
 
 def test_suffix_plans_are_not_always_optimal() -> None:
     # Audit hard at tasks 2 and 4 only: the best plan attacks around them.
-    proto = TrustedMonitoring(monitor=BETA, tasks=5, audits=3, audit_fpr=[0, 1, 0, 1, 0],
-                              success=0.3)
+    proto = TrustedMonitoring(
+        monitor=BETA, tasks=5, audits=3, audit_fpr=[0, 1, 0, 1, 0], success=0.3
+    )
     assert not suffix_optimal(proto)
     result = worst_case(proto, "clock")
     best, _ = brute_force_clock(proto)
@@ -120,8 +139,9 @@ def test_memoryless_is_global_on_a_fine_grid(protocol) -> None:
     tr = protocol.transitions()
     grid = np.unique(np.concatenate([np.linspace(0, 1, 2001), rate_grid(protocol.tasks)]))
     assert result.safety <= 1 - memoryless_win(tr, grid).max() + 1e-12
-    assert evaluate_protocol(protocol, result.policy).safety == pytest.approx(result.safety,
-                                                                              abs=1e-14)
+    assert evaluate_protocol(protocol, result.policy).safety == pytest.approx(
+        result.safety, abs=1e-14
+    )
 
 
 @given(protocols(max_tasks=8, max_audits=3))
@@ -131,7 +151,8 @@ def test_more_information_never_helps_the_protocol(protocol) -> None:
     informed = worst_case(protocol, "informed")
     assert informed.safety <= clock + 1e-12 and clock <= memoryless + 1e-12
     assert evaluate_protocol(protocol, informed.policy).safety == pytest.approx(
-        informed.safety, abs=1e-12)
+        informed.safety, abs=1e-12
+    )
 
 
 LECTURE = [(3, 7, 0.5), (1, 4, 1.0), (5, 20, 0.3), (0, 6, 0.8), (10, 40, 0.53)]
@@ -142,8 +163,9 @@ def test_upfront_audits_equal_the_lectures_model(audited, deploy, success) -> No
     payoffs = Payoffs(utility="any", v_overseen=0, success=success)
     schedule = Schedule.fixed(audited, deploy, observable=False)
     for monitor in (None, no_information(), no_information([0.0, 1.0, 1.0, 2.0])):
-        proto = UpfrontAuditing(tasks=audited + deploy, audits=audited, success=success,
-                                monitor=monitor)
+        proto = UpfrontAuditing(
+            tasks=audited + deploy, audits=audited, success=success, monitor=monitor
+        )
         old = optimize(schedule, HardUpdate(), payoffs, information="memoryless")
         new = worst_case(proto, "memoryless")
         assert new.safety == pytest.approx(1 - old.value, abs=1e-10)
@@ -153,8 +175,9 @@ def test_upfront_audits_equal_the_lectures_model(audited, deploy, success) -> No
         clock_new = worst_case(proto, "clock")
         assert clock_new.safety == pytest.approx(1 - clock_old.value, abs=1e-10)
         # the lecture's plan is as good (its solver breaks ties within 1e-9)
-        assert evaluate_protocol(proto, [c == "A" for c in clock_old.policy.plan()]).safety \
-            == pytest.approx(clock_new.safety, abs=1e-10)
+        assert evaluate_protocol(
+            proto, [c == "A" for c in clock_old.policy.plan()]
+        ).safety == pytest.approx(clock_new.safety, abs=1e-10)
 
 
 @pytest.mark.parametrize(("rate", "deploy", "success"), [(0.2, 7, 0.5), (0.05, 30, 1.0)])
@@ -165,8 +188,9 @@ def test_honeypots_equal_random_audits(rate, deploy, success) -> None:
     for proto in (
         RandomAuditing(tasks=deploy, audits=deploy, rate=rate, success=success),
         # an uninformative monitor audits at random too
-        TrustedMonitoring(monitor=no_information(), tasks=deploy, audits=deploy, audit_fpr=rate,
-                          success=success),
+        TrustedMonitoring(
+            monitor=no_information(), tasks=deploy, audits=deploy, audit_fpr=rate, success=success
+        ),
     ):
         assert worst_case(proto, "memoryless").safety == pytest.approx(1 - old.value, abs=1e-10)
 
@@ -176,14 +200,21 @@ def test_ai_control_upfront_auditing() -> None:
     result = worst_case(UpfrontAuditing(tasks=5000, audits=100, success=0.53), "memoryless")
     assert result.safety == pytest.approx(0.1518413, abs=1e-6)
     assert result.policy == pytest.approx(0.001268, rel=1e-3)
-    assert worst_case(UpfrontAuditing(tasks=5000, audits=100, success=0.53),
-                      "clock").attack_from == 101
+    assert (
+        worst_case(UpfrontAuditing(tasks=5000, audits=100, success=0.53), "clock").attack_from
+        == 101
+    )
 
 
 def test_the_search_refuses_beyond_its_budget() -> None:
-    proto = TrustedMonitoring(monitor=Monitor.from_scores([0, 1, 2, 3], [2, 3]), tasks=12,
-                              audits=3, audit_fpr=[0.5, 0, 0.75, 0.25] * 3, success=0.2,
-                              defer_fpr=0.25)
+    proto = TrustedMonitoring(
+        monitor=Monitor.from_scores([0, 1, 2, 3], [2, 3]),
+        tasks=12,
+        audits=3,
+        audit_fpr=[0.5, 0, 0.75, 0.25] * 3,
+        success=0.2,
+        defer_fpr=0.25,
+    )
     with pytest.raises(ValueError, match="max_states.*informed attacker gives safety >="):
         worst_case(proto, "clock", max_states=3)
 

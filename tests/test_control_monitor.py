@@ -55,16 +55,19 @@ def test_continuous_roc_is_scipy() -> None:
     assert mon.flag_rates(0.02)[0] == 0.02
 
 
-@given(st.lists(st.integers(0, 4), min_size=1, max_size=12),
-       st.lists(st.integers(-1, 5), min_size=1, max_size=12),
-       st.lists(st.floats(0, 1), min_size=2, max_size=6))
+@given(
+    st.lists(st.integers(0, 4), min_size=1, max_size=12),
+    st.lists(st.integers(-1, 5), min_size=1, max_size=12),
+    st.lists(st.floats(0, 1), min_size=2, max_size=6),
+)
 def test_empirical_rates_are_exact_and_monotone(safe, attack, fprs) -> None:
     mon = Monitor.from_scores(safe, attack)
     x = np.sort(np.array(fprs))
     honest, rate = mon.flag_rates(x)
     n = len(safe)
-    snapped = np.where(np.abs(x * n - np.round(x * n)) <= 1e-9 * np.maximum(1, x * n),
-                       np.round(x * n) / n, x)
+    snapped = np.where(
+        np.abs(x * n - np.round(x * n)) <= 1e-9 * np.maximum(1, x * n), np.round(x * n) / n, x
+    )
     assert np.allclose(honest, snapped, atol=1e-15)
     assert (np.diff(rate) >= -1e-15).all() and (rate >= 0).all() and (rate <= 1).all()
     # Direct definition: flag score > t, and score == t with probability tie.
@@ -132,8 +135,10 @@ def test_identity() -> None:
         (lambda: Monitor(safe="abc", attack=[1]), "safe"),
         (lambda: Monitor.from_scores([1], [2]).tpr(1.5), "fpr"),
         (lambda: Monitor.from_scores([1], [2]).tpr(np.nan), "fpr"),
-        (lambda: Monitor.from_scores([1], [2]).sample("honest", 3, np.random.default_rng()),
-         "kind"),
+        (
+            lambda: Monitor.from_scores([1], [2]).sample("honest", 3, np.random.default_rng()),
+            "kind",
+        ),
     ],
 )
 def test_bad_input_names_the_parameter(make, name) -> None:

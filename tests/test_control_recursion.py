@@ -49,8 +49,15 @@ def test_small_cases_by_hand() -> None:
     assert r.safety == pytest.approx((1 - rate) * rate, abs=1e-15)
     # Trusted monitoring with deferral, one task: safe unless used and successful.
     mon = Monitor.from_scores([1, 2, 3, 4], [3, 4])
-    proto = TrustedMonitoring(monitor=mon, tasks=1, audits=0, audit_fpr=0.25, defer_fpr=0.25,
-                              success=0.8, trusted_usefulness=0.2)
+    proto = TrustedMonitoring(
+        monitor=mon,
+        tasks=1,
+        audits=0,
+        audit_fpr=0.25,
+        defer_fpr=0.25,
+        success=0.8,
+        trusted_usefulness=0.2,
+    )
     r = evaluate_protocol(proto, 1.0)
     assert r.safety == pytest.approx(1 - 0.5 * 0.8, abs=1e-15)
     assert r.usefulness == pytest.approx(1 - 0.25 * 0.8, abs=1e-15)
@@ -67,13 +74,20 @@ def test_recursion_equals_the_oracle(protocol, data) -> None:
         rate = data.draw(st.floats(0, 1))
         policy, attack = (lambda t, c: rate), rate
     elif form == "plan":
-        plan = data.draw(st.lists(st.floats(0, 1), min_size=protocol.tasks,
-                                  max_size=protocol.tasks))
+        plan = data.draw(
+            st.lists(st.floats(0, 1), min_size=protocol.tasks, max_size=protocol.tasks)
+        )
         policy, attack = (lambda t, c: plan[t]), np.array(plan)
     else:
-        table = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.3, 1.0]),
-                                            min_size=protocol.tasks * (protocol.audits + 1),
-                                            max_size=protocol.tasks * (protocol.audits + 1))))
+        table = np.array(
+            data.draw(
+                st.lists(
+                    st.sampled_from([0.0, 0.3, 1.0]),
+                    min_size=protocol.tasks * (protocol.audits + 1),
+                    max_size=protocol.tasks * (protocol.audits + 1),
+                )
+            )
+        )
         table = table.reshape(protocol.tasks, protocol.audits + 1)
         policy, attack = (lambda t, c: table[t, c]), table
     result = evaluate_protocol(protocol, attack)
@@ -82,33 +96,50 @@ def test_recursion_equals_the_oracle(protocol, data) -> None:
     assert usefulness(tr) == result.usefulness
 
 
-@given(protocols(max_tasks=30, max_audits=8, kinds=["fixed", "upfront", "random"]),
-       st.lists(st.floats(0, 1) | st.sampled_from([0.0, 1e-6, 1.0]), min_size=1, max_size=5))
+@given(
+    protocols(max_tasks=30, max_audits=8, kinds=["fixed", "upfront", "random"]),
+    st.lists(st.floats(0, 1) | st.sampled_from([0.0, 1e-6, 1.0]), min_size=1, max_size=5),
+)
 def test_closed_form_equals_the_recursion(protocol, rates) -> None:
     tr = protocol.transitions()
     assert closed_form(tr)
     rates = np.array(rates)
     assert _closed_form(tr, rates) == pytest.approx(
-        attacker_win(tr, rates[:, None, None]), abs=1e-12)
+        attacker_win(tr, rates[:, None, None]), abs=1e-12
+    )
 
 
 def test_closed_form_at_scale() -> None:
-    proto = TrustedMonitoring(monitor=BETA, tasks=3000, audits=60, audit_fpr=0.02,
-                              defer_fpr=0.1, success=0.7)
+    proto = TrustedMonitoring(
+        monitor=BETA, tasks=3000, audits=60, audit_fpr=0.02, defer_fpr=0.1, success=0.7
+    )
     rates = np.array([1e-5, 3e-4, 2e-3, 0.05, 1.0])
     tr = proto.transitions()
-    assert memoryless_win(tr, rates) == pytest.approx(attacker_win(tr, rates[:, None, None]),
-                                                      abs=1e-12)
+    assert memoryless_win(tr, rates) == pytest.approx(
+        attacker_win(tr, rates[:, None, None]), abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("attacker", ["memoryless", "clock", "informed"])
 @pytest.mark.parametrize(
     "protocol",
     [
-        TrustedMonitoring(monitor=BETA, tasks=60, audits=2, audit_fpr=0.03, defer_fpr=0.1,
-                          success=0.7, trusted_usefulness=0.3),
-        TrustedMonitoring(monitor=Monitor.from_scores([0, 1, 1, 2, 3], [1, 3, 3, 4]), tasks=20,
-                          audits=2, audit_fpr=np.linspace(0.1, 0.4, 20), defer_fpr=0.3),
+        TrustedMonitoring(
+            monitor=BETA,
+            tasks=60,
+            audits=2,
+            audit_fpr=0.03,
+            defer_fpr=0.1,
+            success=0.7,
+            trusted_usefulness=0.3,
+        ),
+        TrustedMonitoring(
+            monitor=Monitor.from_scores([0, 1, 1, 2, 3], [1, 3, 3, 4]),
+            tasks=20,
+            audits=2,
+            audit_fpr=np.linspace(0.1, 0.4, 20),
+            defer_fpr=0.3,
+        ),
         UpfrontAuditing(tasks=40, audits=4, monitor=BETA, defer_fpr=0.05, success=0.5),
     ],
     ids=["beta", "empirical-per-task", "upfront"],
@@ -124,8 +155,13 @@ def test_monte_carlo_within_five_standard_errors(protocol, attacker) -> None:
 
 @pytest.mark.parametrize(
     ("attack", "message"),
-    [(1.5, "probabilities"), ([0.1, 0.2], "per-task"), (np.nan, "probabilities"),
-     ("a", "probability"), (np.zeros((3, 3)), "shape")],
+    [
+        (1.5, "probabilities"),
+        ([0.1, 0.2], "per-task"),
+        (np.nan, "probabilities"),
+        ("a", "probability"),
+        (np.zeros((3, 3)), "shape"),
+    ],
 )
 def test_bad_attack_policies(attack, message) -> None:
     proto = UpfrontAuditing(tasks=4, audits=1)

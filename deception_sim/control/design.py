@@ -308,13 +308,14 @@ class MixedDesign:
         self.weights.setflags(write=False)
 
     def table(self) -> pd.DataFrame:
-        """One row per protocol: its parameters and its weight."""
-        return pd.DataFrame(
+        """One row per protocol: its parameters and its weight (the last column)."""
+        frame = pd.DataFrame(
             [
                 {**protocol_parameters(p), "weight": float(w)}
                 for p, w in zip(self.protocols, self.weights, strict=True)
             ]
         )
+        return frame[[c for c in frame.columns if c != "weight"] + ["weight"]]
 
 
 def mix_protocols(protocols: Sequence[object], attacker: str = "clock") -> MixedDesign:

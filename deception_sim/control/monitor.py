@@ -151,6 +151,8 @@ class Monitor:
             value = getattr(self, name)
             if not _is_continuous(value):
                 object.__setattr__(self, name, _scores(name, value))
+            elif np.isnan(np.asarray(value.support(), dtype=float)).any():
+                raise ValueError(f"{name}: {_describe(value)} has invalid parameters")
 
     # ------------------------------------------------------------------ constructors
     @classmethod
