@@ -215,7 +215,7 @@ def test_the_search_refuses_beyond_its_budget() -> None:
         success=0.2,
         defer_fpr=0.25,
     )
-    with pytest.raises(ValueError, match="max_states.*informed attacker gives safety >="):
+    with pytest.raises(ValueError, match=r"max_states.*informed attacker gives safety >="):
         worst_case(proto, "clock", max_states=3)
 
 

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -73,7 +75,9 @@ def test_empirical_rates_are_exact_and_monotone(safe, attack, fprs) -> None:
     # Direct definition: flag score > t, and score == t with probability tie.
     threshold, tie = mon.threshold(x)
     a = np.array(attack, dtype=float)
-    direct = [((a > t).sum() + g * (a == t).sum()) / a.size for t, g in zip(threshold, tie)]
+    direct = [
+        ((a > t).sum() + g * (a == t).sum()) / a.size for t, g in zip(threshold, tie, strict=True)
+    ]
     inside = (x > 0) & (x < 1)
     assert np.allclose(rate[inside], np.array(direct)[inside], atol=1e-15)
 
@@ -97,7 +101,7 @@ def test_sampled_flags_are_nested_and_have_the_reported_rates(empirical) -> None
             p = mon.flag_rates(fpr)[column]
             se = np.sqrt(p * (1 - p) / runs) + 1e-12
             assert abs(flagged[-1].mean() - p) < 5 * se
-        for inner, outer in zip(flagged, flagged[1:]):
+        for inner, outer in itertools.pairwise(flagged):
             assert not (inner & ~outer).any()
 
 
@@ -149,16 +153,16 @@ def test_bad_input_names_the_parameter(make, name) -> None:
 def test_bad_files_name_the_parameter(tmp_path) -> None:
     csv = tmp_path / "scores.csv"
     csv.write_text("honest,attack\n0.1,0.9\n")
-    with pytest.raises(ValueError, match="safe_column.*'safe'.*'honest', 'attack'"):
+    with pytest.raises(ValueError, match=r"safe_column.*'safe'.*'honest', 'attack'"):
         Monitor.from_file(csv)
     csv.write_text("safe,attack\n0.1,nan\n")
-    with pytest.raises(ValueError, match="attack_column.*NaN"):
+    with pytest.raises(ValueError, match=r"attack_column.*NaN"):
         Monitor.from_file(csv)
     csv.write_text("safe,attack\n0.1,high\n")
-    with pytest.raises(ValueError, match="attack_column.*numbers"):
+    with pytest.raises(ValueError, match=r"attack_column.*numbers"):
         Monitor.from_file(csv)
     csv.write_text("safe,attack\n,0.5\n")
-    with pytest.raises(ValueError, match="safe_column.*at least one"):
+    with pytest.raises(ValueError, match=r"safe_column.*at least one"):
         Monitor.from_file(csv)
     with pytest.raises(ValueError, match="path"):
         Monitor.from_file(tmp_path / "missing.csv")

@@ -47,7 +47,7 @@ def test_upfront_and_random_rules_by_hand() -> None:
     caught = [tr.at(t)[2].tolist() for t in range(5)]  # by audits left 0, 1, 2
     assert caught == [[0, 1, 1], [0, 1, 1], [0, 0, 0], [0, 0, 0], [0, 0, 0]]
     tr = RandomAuditing(tasks=5, audits=1, rate=0.3, monitor=BETA, defer_fpr=0.1).transitions()
-    honest_audit, honest_defer, attack_audit, attack_defer = tr.at(4)
+    honest_audit, honest_defer, _, attack_defer = tr.at(4)
     assert honest_audit.tolist() == [0.0, 0.3]
     assert honest_defer == pytest.approx([0.1, 0.7 * 0.1], abs=1e-15)
     tpr = float(BETA.tpr(0.1))
