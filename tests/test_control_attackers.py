@@ -31,12 +31,13 @@ from deception_sim.control import (
     level_monotone,
     no_information,
     paced_thresholds,
+    suffix_conditions,
     suffix_optimal,
     suffix_safety,
     worst_case,
 )
 from deception_sim.control.attackers import clock_search, rate_grid
-from deception_sim.control.recursion import memoryless_win
+from deception_sim.control.recursion import attacker_win, memoryless_win
 
 
 @settings(max_examples=80)
@@ -91,6 +92,15 @@ def test_twelve_tasks_brute_force(protocol) -> None:
     assert worst_case(protocol, "clock").safety == pytest.approx(best, abs=1e-12)
 
 
+@given(protocols(max_tasks=12, max_audits=4))
+def test_suffix_safety_is_each_suffix_plans_safety(protocol) -> None:
+    # closed forms (fixed thresholds, random audits) and loops (the rest) alike
+    tasks = protocol.tasks
+    plans = np.triu(np.ones((tasks + 1, tasks)))[:, :, None]  # row k: attack from task k + 1
+    expected = 1 - attacker_win(protocol.transitions(), plans)
+    assert suffix_safety(protocol) == pytest.approx(expected, abs=1e-12)
+
+
 @given(protocols(max_tasks=10, max_audits=3, kinds=["fixed", "upfront", "random"]))
 def test_suffix_theorem(protocol) -> None:
     # Fixed thresholds, upfront and random auditing satisfy the conditions ...
@@ -118,6 +128,20 @@ def test_suffix_theorem_for_weakening_thresholds(protocol, weakening) -> None:
     if suffix_optimal(varied):
         best, _ = brute_force_clock(varied)
         assert suffix_safety(varied).min() == pytest.approx(best, abs=1e-12)
+
+
+@given(protocols(max_tasks=9, max_audits=3, kinds=["per task", "per cell"]))
+def test_suffix_theorem_when_every_attack_ends_the_deployment(protocol) -> None:
+    ends = TrustedMonitoring(
+        monitor=protocol.monitor,
+        tasks=protocol.tasks,
+        audits=protocol.audits,
+        audit_fpr=protocol.audit_fpr,
+        success=1.0,
+    )
+    assert "ends" in suffix_conditions(ends)
+    best, _ = brute_force_clock(ends)
+    assert suffix_safety(ends).min() == pytest.approx(best, abs=1e-12)
 
 
 def test_suffix_plans_are_not_always_optimal() -> None:

@@ -28,6 +28,7 @@ from deception_sim.control import (
     mix_protocols,
     paced_thresholds,
     pareto_frontier,
+    suffix_safety,
     worst_case,
 )
 from deception_sim.control.recursion import attacker_win
@@ -129,12 +130,15 @@ def test_control_table() -> None:
 def test_paced_designs_are_solved_exactly() -> None:
     def paced(pace: float) -> TrustedMonitoring:
         return TrustedMonitoring(
-            monitor=BETA, tasks=30, audits=2, audit_fpr=paced_thresholds(30, 2, pace)
+            monitor=BETA, tasks=30, audits=2, success=0.6, audit_fpr=paced_thresholds(30, 2, pace)
         )
 
     design = best_design(paced, "clock", bounds=(0.0, 10.0), low=0.01, grid=9)
-    assert "search over reachable beliefs" in design.result.method
     assert design.safety == max(design.curve["safety"])
+    searched = worst_case(paced(1.0), "clock")
+    assert "search over reachable beliefs" in searched.method
+    assert worst_case(paced(1.0), "informed").safety <= searched.safety
+    assert searched.safety <= suffix_safety(paced(1.0)).min()
 
 
 @pytest.mark.parametrize(
@@ -149,7 +153,11 @@ def test_paced_designs_are_solved_exactly() -> None:
         ),
         (
             lambda: mix_protocols(
-                [TrustedMonitoring(monitor=BETA, tasks=3, audits=1, audit_fpr=[0.0, 0.5, 1.0])]
+                [
+                    TrustedMonitoring(
+                        monitor=BETA, tasks=3, audits=1, success=0.5, audit_fpr=[0, 0.5, 1]
+                    )
+                ]
             ),
             "protocols",
         ),

@@ -17,7 +17,13 @@ know the audits left). See ``docs/explanation/control.md`` for the model.
 (0.6426, 0.9146, 0.065)
 """
 
-from .attackers import level_monotone, suffix_optimal, suffix_safety, worst_case
+from .attackers import (
+    level_monotone,
+    suffix_conditions,
+    suffix_optimal,
+    suffix_safety,
+    worst_case,
+)
 from .design import (
     Design,
     MixedDesign,
@@ -55,6 +61,7 @@ __all__ = [
     "paced_thresholds",
     "pareto_frontier",
     "simulate_protocol",
+    "suffix_conditions",
     "suffix_optimal",
     "suffix_safety",
     "worst_case",

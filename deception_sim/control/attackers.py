@@ -9,9 +9,10 @@
   bracket (tested against much finer grids), not on a certificate.
 * **clock**: a per-task plan. Safety is multilinear in the per-task attack
   probabilities, so a deterministic plan is a best response. When the
-  protocol is *level-monotone* and *weakening* (:func:`suffix_optimal`, which
-  every fixed-threshold protocol and upfront auditing is), some plan "attack
-  every task from ``tau`` on" is optimal (the proof is in
+  protocol is *level-monotone* and *weakening* (every fixed-threshold protocol
+  and upfront auditing is), or when every attack ends the deployment
+  (:func:`suffix_conditions`), some plan "attack every task from ``tau`` on"
+  is optimal (the proof is in
   ``docs/explanation/control.md``): the exact best response is the best of
   ``M + 1`` such plans, ``O(M C)`` in all. Otherwise an exact search over the
   attacker's reachable beliefs (P(alive, audits left)), pruned with exact
@@ -24,10 +25,11 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import optimize as sciopt  # type: ignore[import-untyped]
+from scipy import special  # type: ignore[import-untyped]
 
 from .. import _validate
 from .protocols import Transitions, transitions_of
-from .recursion import attacker_win, honest_levels, memoryless_win, usefulness
+from .recursion import attacker_win, honest_active, honest_levels, memoryless_win, usefulness
 from .results import ATTACKERS, ControlResult
 
 LOG_GRID = 64
@@ -132,39 +134,54 @@ def level_monotone(protocol: object) -> bool:
     )
 
 
+def suffix_conditions(protocol: object) -> frozenset[str]:
+    """Which sufficient conditions of the suffix theorem ``protocol`` meets.
+
+    ``"weakening"``: the protocol is :func:`level_monotone` and, from each
+    task to the next, at every number of audits left, P(an honest output is
+    audited) and P(an attack is caught) do not grow and P(an attack succeeds)
+    does not fall (time-invariant protocols are weakening). ``"ends"``: every
+    attack ends the deployment (caught or successful: no deferral and
+    ``success = 1``), so a plan is worth what its first attack is worth.
+    """
+    tr = transitions_of(protocol)
+    honest, caught, win, going_on = _tables(tr)
+    met = set()
+    if (going_on <= MONOTONE_TOLERANCE).all():
+        met.add("ends")
+    if (
+        level_monotone(tr)
+        and (np.diff(honest, axis=0) <= MONOTONE_TOLERANCE).all()
+        and (np.diff(caught, axis=0) <= MONOTONE_TOLERANCE).all()
+        and (np.diff(win, axis=0) >= -MONOTONE_TOLERANCE).all()
+    ):
+        met.add("weakening")
+    return frozenset(met)
+
+
 def suffix_optimal(protocol: object) -> bool:
     """Whether the suffix theorem applies: some "attack from task k on" plan is optimal.
 
-    Sufficient conditions (proved in ``docs/explanation/control.md``): the
-    protocol is :func:`level_monotone`, and *weakening*: from each task to
-    the next, at every number of audits left, P(an honest output is audited)
-    and P(an attack is caught) do not grow and P(an attack succeeds) does not
-    fall. Time-invariant protocols are weakening.
+    True when the protocol meets one of the sufficient conditions of
+    :func:`suffix_conditions` (proved in ``docs/explanation/control.md``).
 
     >>> from deception_sim.control import Monitor, TrustedMonitoring, UpfrontAuditing
     >>> suffix_optimal(UpfrontAuditing(tasks=100, audits=10))
     True
     >>> mon = Monitor.from_scores([1, 2, 3, 4], [3, 4])
-    >>> suffix_optimal(TrustedMonitoring(monitor=mon, tasks=3, audits=1,
+    >>> suffix_optimal(TrustedMonitoring(monitor=mon, tasks=3, audits=1, success=0.5,
     ...                                  audit_fpr=[0.0, 0.25, 0.5]))  # strengthening
     False
     """
-    tr = transitions_of(protocol)
-    if not level_monotone(tr):
-        return False
-    honest, caught, win, _ = _tables(tr)
-    return bool(
-        (np.diff(honest, axis=0) <= MONOTONE_TOLERANCE).all()
-        and (np.diff(caught, axis=0) <= MONOTONE_TOLERANCE).all()
-        and (np.diff(win, axis=0) >= -MONOTONE_TOLERANCE).all()
-    )
+    return bool(suffix_conditions(protocol))
 
 
 def suffix_safety(protocol: object) -> np.ndarray:
     """Safety of every plan "attack each task from task k on", k = 1..M, and never (k = M+1).
 
     One forward pass (the audits left on honest tasks) and one backward pass
-    (always attacking): ``O(M C)``. Entry ``k - 1`` is the plan that attacks
+    (always attacking): ``O(M C)``; ``O(M)`` closed forms (binomial and
+    geometric) for time-invariant two-level protocols. Entry ``k - 1`` is the plan that attacks
     tasks ``k..M``.
 
     >>> from deception_sim.control import UpfrontAuditing
@@ -173,6 +190,18 @@ def suffix_safety(protocol: object) -> np.ndarray:
     """
     tr = transitions_of(protocol)
     _, caught, _, going_on = _tables(tr)
+    active = honest_active(tr)
+    if active is not None:  # two levels, one row: closed forms, O(M)
+        left = tr.tasks - np.arange(tr.tasks + 1)[:, None]
+        # P(safe) in n attacks: caught (1 - g^n) / (1 - g) + g^n, g = P(going on).
+        hit = tr.attack_audit[0]  # by "no audits left", "audits left"
+        stop = hit + tr.attack_win()[0]
+        g = np.clip(1.0 - stop, 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            power = np.exp(special.xlogy(left, g))
+            always = np.where(stop > 0, hit * -np.expm1(special.xlogy(left, g)) / stop, 0.0)
+        always = always + power
+        return active * always[:, -1] + (1.0 - active) * always[:, 0]
     last = tr.shape[0] - 1
     # P(safe) attacking every task from t: computed as safety, not 1 - P(win), so that
     # tiny safeties keep their digits.

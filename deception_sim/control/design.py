@@ -13,8 +13,8 @@
   (the attacker knows the list and the probabilities, not the draw): a
   zero-sum game solved by the linear program of
   :func:`~deception_sim.games.algorithms.solve_zero_sum`. Against a clock
-  attacker every protocol must satisfy the suffix theorem; then the best
-  response to any mixture is an attack-from-k plan too, the game is the
+  attacker every protocol must meet the same condition of the suffix
+  theorem; then the best response to any mixture is an attack-from-k plan too, the game is the
   finite matrix of protocols against the ``M + 1`` such plans, and the
   solution is exact. Against a memoryless attacker the columns are attack
   rates, grown by double oracle (add the exact best response to the current
@@ -39,7 +39,7 @@ from .attackers import (
     MAX_STATES,
     memoryless_response,
     rate_grid,
-    suffix_optimal,
+    suffix_conditions,
     suffix_safety,
     worst_case,
 )
@@ -50,7 +50,7 @@ from .results import ATTACKERS, ControlResult, describe_policy, protocol_paramet
 
 GRID = 25
 STARTS = 2
-LOG_XTOL = 1e-5
+LOG_XTOL = 1e-4
 DOUBLE_ORACLE_ROUNDS = 30
 
 
@@ -339,10 +339,10 @@ def mix_protocols(protocols: Sequence[object], attacker: str = "clock") -> Mixed
     (count,) = tasks
     useful = np.array([usefulness(tr) for tr in trs])
     if attacker == "clock":
-        if not all(suffix_optimal(tr) for tr in trs):
+        if not frozenset.intersection(*(suffix_conditions(tr) for tr in trs)):
             raise ValueError(
-                "protocols: mixing against a clock attacker needs every protocol "
-                "to satisfy the suffix theorem (suffix_optimal)"
+                "protocols: mixing against a clock attacker needs every protocol to meet "
+                "the same condition of the suffix theorem (suffix_conditions)"
             )
         matrix = np.array([suffix_safety(tr) for tr in trs])
         solution = solve_zero_sum(matrix)

@@ -26,7 +26,7 @@ functions, ``O(R (M + C))``; it is tested against the recursion.
 from __future__ import annotations
 
 import numpy as np
-from scipy import special  # type: ignore[import-untyped]
+from scipy import special, stats  # type: ignore[import-untyped]
 
 from .protocols import Transitions, transitions_of
 from .results import ControlResult
@@ -162,11 +162,38 @@ def usefulness(tr: Transitions) -> float:
     ...                              defer_fpr=0.25).transitions())
     0.75
     """
-    levels = honest_levels(tr)[:-1]
-    defer = tr.full("honest_defer")
-    rows = np.minimum(np.arange(tr.tasks), tr.shape[0] - 1)
-    deferred = float(np.einsum("tc,tc->", levels, defer[rows]))
+    active = honest_active(tr)
+    if active is not None:  # two-level, time-invariant: deferral with and without audits
+        defer = tr.honest_defer[0]
+        per_task = active[:-1] * defer[-1] + (1.0 - active[:-1]) * defer[0]
+        deferred = float(per_task.sum())
+    else:
+        levels = honest_levels(tr)[:-1]
+        rows = np.minimum(np.arange(tr.tasks), tr.shape[0] - 1)
+        deferred = float(np.einsum("tc,tc->", levels, tr.full("honest_defer")[rows]))
     return 1.0 - (1.0 - tr.trusted_usefulness) * deferred / tr.tasks
+
+
+def honest_active(tr: Transitions) -> np.ndarray | None:
+    """``P(audits remain at the start of task t)`` on honest runs, ``t = 0..M``, in closed form
+    for time-invariant two-level protocols (``None`` otherwise).
+
+    Each honest task uses an audit with the same probability ``h`` while any
+    remain, so audits remain before task ``t`` when fewer than ``C`` of ``t``
+    Bernoulli(``h``) trials succeeded: a binomial distribution function.
+
+    >>> from deception_sim.control import RandomAuditing
+    >>> honest_active(RandomAuditing(tasks=2, audits=1, rate=0.5).transitions()).tolist()
+    [1.0, 0.5, 0.25]
+    """
+    if not (tr.time_invariant and tr.shape[1] <= 2):
+        return None
+    t = np.arange(tr.tasks + 1)
+    if tr.audits == 0:
+        return np.zeros(t.size)
+    return np.asarray(
+        stats.binom.cdf(tr.audits - 1, t, float(tr.honest_audit[0, -1])), dtype=np.float64
+    )
 
 
 def memoryless_win(tr: Transitions, rates: object) -> np.ndarray:
