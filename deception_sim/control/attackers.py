@@ -37,6 +37,8 @@ LINEAR_GRID = 21
 STARTS = 3
 LOG_XTOL = 1e-10
 MONOTONE_TOLERANCE = 1e-13
+DOMINANCE_TOLERANCE = 1e-15
+"""Slack of the search's dominance test (near-identical beliefs from different plans)."""
 MAX_STATES = 2_000_000
 """Default budget of the exact clock search (beliefs kept, summed over tasks)."""
 
@@ -317,9 +319,13 @@ def _undominated(belief: np.ndarray, won: np.ndarray, monotone: bool) -> np.ndar
     """Indices of states that no earlier kept state dominates (states come best bound first).
 
     State ``j`` dominates ``i`` when it is at least as good for every
-    continuation value vector ``W`` with entries in [0, 1] (nonincreasing in
-    ``c`` when ``monotone``): ``won_j + b_j . W >= won_i + b_i . W`` for every
-    extreme point ``W``.
+    continuation value vector ``W`` with entries in [0, 1] that may occur:
+    ``won_j + b_j . W >= won_i + b_i . W``. When ``monotone`` every ``W`` is
+    nonincreasing in ``c``, so it suffices to check the extreme points
+    ``1{c <= k}``, ``k = -1..C``: the partial sums of ``b`` from ``c = 0``.
+    Otherwise the check is the sufficient ``won_j >= won_i`` and ``b_j >= b_i``
+    entry by entry. Comparisons allow ``DOMINANCE_TOLERANCE``: the plan found
+    is then optimal to within ``M (C + 2) DOMINANCE_TOLERANCE``.
     """
     if won.size <= 1:
         return np.arange(won.size)
@@ -327,15 +333,15 @@ def _undominated(belief: np.ndarray, won: np.ndarray, monotone: bool) -> np.ndar
         profile = won[:, None] + np.concatenate(
             [np.zeros((won.size, 1)), np.cumsum(belief, axis=1)], axis=1
         )
-    else:  # W = 0 and unit vectors: wins, and wins plus each entry
-        profile = np.concatenate([won[:, None], won[:, None] + belief], axis=1)
+    else:
+        profile = np.concatenate([won[:, None], belief], axis=1)
     window = min(won.size, 256)
     leaders = profile[:window]
     keep = np.ones(won.size, dtype=bool)
     chunk = max(1, 2_000_000 // (window * profile.shape[1]))
     for first in range(0, won.size, chunk):
         block = profile[first : first + chunk]
-        dominates = (leaders[None, :, :] >= block[:, None, :] - 1e-15).all(axis=2)
+        dominates = (leaders[None, :, :] >= block[:, None, :] - DOMINANCE_TOLERANCE).all(axis=2)
         for offset in range(block.shape[0]):
             i = first + offset
             earlier = dominates[offset, : min(i, window)]
