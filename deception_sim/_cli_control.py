@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-from scipy import stats
+import pandas as pd  # type: ignore[import-untyped]
+from scipy import stats  # type: ignore[import-untyped]
 
 from .cli import UsageError, _emit, _Parser
 from .control import (

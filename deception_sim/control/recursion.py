@@ -87,14 +87,22 @@ def attacker_win(tr: Transitions, attack: object) -> np.ndarray:
     value = np.ones((rows, audits + 1))
     per_task = q.shape[1] > 1
     last = tr.shape[0] - 1
+    # The step is affine: V(c) <- stay(c) V(c) + down(c) V(c - 1) + caught-and-attacked(c).
+    # Its coefficients change only when the task's rules or the attack probabilities do.
+    key = None
     for t in range(tr.tasks - 1, -1, -1):
         row = min(t, last)
-        h = honest_audit[row, 1:]
-        honest = value.copy()
-        honest[:, 1:] -= h * (value[:, 1:] - value[:, :-1])
-        attacked = caught[row] + going_on[row] * value
-        p = q[:, t] if per_task else q[:, 0]
-        value = honest + p * (attacked - honest)
+        if key != (row, t if per_task else 0):
+            key = (row, t if per_task else 0)
+            p = q[:, t] if per_task else q[:, 0]
+            h = honest_audit[row]
+            stay = (1.0 - p) * (1.0 - h) + p * going_on[row]
+            down = ((1.0 - p) * h)[..., 1:]
+            gain = p * caught[row]
+        after = value
+        value = stay * after
+        value[:, 1:] += down * after[:, :-1]
+        value += gain
     return 1.0 - value[:, audits]
 
 
