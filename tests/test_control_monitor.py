@@ -166,3 +166,12 @@ def test_bad_files_name_the_parameter(tmp_path) -> None:
         Monitor.from_file(csv)
     with pytest.raises(ValueError, match="path"):
         Monitor.from_file(tmp_path / "missing.csv")
+
+
+def test_mixed_monitors() -> None:
+    # Continuous honest scores with observed attacks, and the other way round.
+    uniform = stats.uniform()
+    mixed = Monitor(safe=uniform, attack=[0.1, 0.5, 0.95, 0.99])
+    assert mixed.tpr([0.02, 0.5]).tolist() == [0.25, 0.5]
+    other = Monitor(safe=[0.0, 0.5, 1.0, 1.5], attack=uniform)
+    assert other.tpr([0.25, 0.5]).tolist() == pytest.approx([0.0, 0.5], abs=1e-15)

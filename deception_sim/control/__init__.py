@@ -36,9 +36,10 @@ from .design import (
 )
 from .monitor import Monitor, no_information
 from .montecarlo import ControlSimulation, simulate_protocol
-from .protocols import RandomAuditing, Transitions, TrustedMonitoring, UpfrontAuditing
+from .protocols import RandomAuditing, TrustedMonitoring, UpfrontAuditing
 from .recursion import evaluate_protocol
 from .results import ATTACKERS, ControlResult
+from .rules import Transitions
 
 __all__ = [
     "ATTACKERS",

@@ -28,9 +28,9 @@ from scipy import optimize as sciopt  # type: ignore[import-untyped]
 from scipy import special  # type: ignore[import-untyped]
 
 from .. import _validate
-from .protocols import Transitions, transitions_of
 from .recursion import attacker_win, honest_active, honest_levels, memoryless_win, usefulness
 from .results import ATTACKERS, ControlResult
+from .rules import Transitions, transitions_of
 
 LOG_GRID = 64
 LINEAR_GRID = 21

@@ -44,9 +44,10 @@ from .attackers import (
     worst_case,
 )
 from .monitor import Monitor
-from .protocols import TrustedMonitoring, transitions_of
+from .protocols import TrustedMonitoring
 from .recursion import memoryless_win, usefulness
 from .results import ATTACKERS, ControlResult, describe_policy, protocol_parameters
+from .rules import transitions_of
 
 GRID = 25
 STARTS = 2

@@ -4,7 +4,7 @@ Runs are simulated side by side (one numpy array per quantity, one step per
 task), from a seeded ``numpy.random.Generator``. Each task draws, for every
 run still going on, whether the attacker attacks (its policy may read the
 task index and, for an informed attacker, the audits left), then the task's
-outcome from the protocol's :class:`~deception_sim.control.protocols.Transitions`
+outcome from the protocol's :class:`~deception_sim.control.rules.Transitions`
 (audited, deferred or used), then whether a used attack succeeds. Usefulness
 is estimated on a second set of honest runs (the attacker never attacks).
 """
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate
-from .protocols import Transitions, transitions_of
 from .recursion import attack_array
+from .rules import Transitions, transitions_of
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ attack stops the deployment; a deferred or failed attack leaves ``c`` as it
 was). So for an attacker whose attack probability depends on the task index
 only (memoryless: one number; clock: one per task), safety obeys the
 backward recursion, with ``V[M, c] = 1`` and task ``t``'s rules
-(:class:`~deception_sim.control.protocols.Transitions`)::
+(:class:`~deception_sim.control.rules.Transitions`)::
 
     honest(c) = ha[c] V[t+1, c-1] + (1 - ha[c]) V[t+1, c]
     attack(c) = aa[c] + (1 - aa[c] - win[c]) V[t+1, c]      win = success * P(used)
@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import special, stats  # type: ignore[import-untyped]
 
-from .protocols import Transitions, transitions_of
 from .results import ControlResult
+from .rules import Transitions, transitions_of
 
 
 def attack_array(tr: Transitions, attack: object) -> np.ndarray:
