@@ -2,10 +2,11 @@
 
 Subcommands: ``evaluate`` (exact), ``simulate`` (Monte Carlo), ``optimize``
 (optimal policies), ``drift`` (objective formation and goal drift), ``sweep``
-(a grid of parameters into one table), ``game`` (overseer-versus-agent games)
-and ``reproduce`` (regenerate every table and figure of the analyses). Each
-command group is a module with ``add_command(subparsers)`` and ``run(args)``;
-what they share is in :mod:`.common`. Bad input gives one line on standard
+(a grid of parameters into one table), ``game`` (overseer-versus-agent games),
+``control`` (monitored deployments) and ``reproduce`` (regenerate every table
+and figure of the analyses). Each command group is a module with
+``add_command(subparsers)`` and ``run(args)``; what they share is in
+:mod:`.common`. Bad input gives one line on standard
 error and exit code 2, never a traceback.
 """
 
@@ -15,12 +16,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import drift, evaluate, game, optimize, reproduce, sweep
+from . import control, drift, evaluate, game, optimize, reproduce, sweep
 from .common import UsageError, _Parser
 
 __all__ = ["UsageError", "build_parser", "main"]
 
-_GROUPS = (evaluate, optimize, reproduce, drift, sweep, game)
+_GROUPS = (evaluate, optimize, reproduce, drift, sweep, game, control)
 """The command groups, in the order ``deception-sim --help`` lists their commands."""
 
 

@@ -9,6 +9,7 @@ goal weight flowing along learned edges: its limit and when it overtakes.
 from __future__ import annotations
 
 import argparse
+from typing import cast
 
 from .. import _validate
 from .common import UsageError, _emit, _Parser, add_output_options
@@ -128,7 +129,8 @@ def run(args: argparse.Namespace) -> None:
     for text in args.edge or []:
         source, target, at, rate = fields("--edge", text, 4)
         at_, rate_ = number("--edge", at), number("--edge", rate)
-        extra.append(LearnedEdge(source, target, at_, rate_))
+        # LearnedEdge checks that the step is a whole number (and says so).
+        extra.append(LearnedEdge(source, target, cast(int, at_), rate_))
     world = WorldModel(world.concepts, world.edges + tuple(extra))
     goal: dict[str, float] = {}
     for text in args.goal or [x]:

@@ -77,7 +77,10 @@ def run(args: argparse.Namespace) -> None:
     if args.curves:
         if len(results) != 1:
             raise UsageError("--curves shows one policy; give exactly one --policy")
-        table = results[0].curves.reset_index()
+        curves = results[0].curves
+        if curves is None:  # pragma: no cover - simulate collects curves here
+            raise UsageError("no curves were collected")
+        table = curves.reset_index()
     else:
         table = results_table(results)
         if args.all_plans and not monte_carlo:

@@ -136,7 +136,7 @@ class Checkpoint:
         if not isinstance(meta, dict) or meta.get("fingerprint") != self.fingerprint:
             self._refuse(meta.get("arguments") if isinstance(meta, dict) else None)
         if columns != self.columns:
-            self._refuse(meta.get("arguments"))
+            self._refuse(meta.get("arguments") if isinstance(meta, dict) else None)
 
     def _empty(self) -> pd.DataFrame:
         return self._typed({name: [] for name in (*KEYS, *self.kinds)})
@@ -286,7 +286,7 @@ class Checkpoint:
 def _float(value: object) -> float:
     if value is None or value == "":
         return math.nan
-    return float(value)
+    return float(value)  # type: ignore[arg-type]  # a number or its text, from the file
 
 
 def _text(value: object) -> str:
