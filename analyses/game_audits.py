@@ -81,14 +81,35 @@ def figure(frame: pd.DataFrame, out: Path) -> list[Path]:
     fig = Figure(figsize=(6.4, 4.6))
     ax = fig.subplots()
     f = np.linspace(0.0, 1.0, 201)
-    ax.plot(f, [closed_form(x) for x in f], color="C0", linewidth=1, linestyle=":",
-            label="1 - (1 - f) f^(f/(1-f))")
-    ax.plot(frame["audit_fraction"], frame["safety_first_k"], "o-", color="C0",
-            label=f"first k, memoryless agent (D = {DEPLOY})")
-    ax.plot(frame["audit_fraction"], frame["safety_random"], "s--", color="C1",
-            label="random audits, memoryless agent")
-    ax.plot(frame["audit_fraction"], frame["safety_clock_agent"], "^-.", color="C3",
-            label="first k, agent with a clock")
+    ax.plot(
+        f,
+        [closed_form(x) for x in f],
+        color="C0",
+        linewidth=1,
+        linestyle=":",
+        label="1 - (1 - f) f^(f/(1-f))",
+    )
+    ax.plot(
+        frame["audit_fraction"],
+        frame["safety_first_k"],
+        "o-",
+        color="C0",
+        label=f"first k, memoryless agent (D = {DEPLOY})",
+    )
+    ax.plot(
+        frame["audit_fraction"],
+        frame["safety_random"],
+        "s--",
+        color="C1",
+        label="random audits, memoryless agent",
+    )
+    ax.plot(
+        frame["audit_fraction"],
+        frame["safety_clock_agent"],
+        "^-.",
+        color="C3",
+        label="first k, agent with a clock",
+    )
     ax.set_xlabel("audit fraction k / D")
     ax.set_ylabel("safety: P(no unoverseen defection succeeds)")
     ax.set_title("Auditing against an agent that needs one success")

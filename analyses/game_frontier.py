@@ -45,10 +45,13 @@ def designs() -> dict[str, partial]:
 def table() -> pd.DataFrame:
     frontier = safety_frontier(designs()["first k"], PRICES, payoffs=ANY, grid=GRID.size)
     frontier.insert(1, "design", "first k")
-    frontier = frontier.rename(columns={"parameter": "audit_fraction",
-                                        "overseen": "expected_audits"})
-    frontier["p_star"] = [float(text.removeprefix("Memoryless(").removesuffix(")"))
-                          for text in frontier.pop("agent_rule")]
+    frontier = frontier.rename(
+        columns={"parameter": "audit_fraction", "overseen": "expected_audits"}
+    )
+    frontier["p_star"] = [
+        float(text.removeprefix("Memoryless(").removesuffix(")"))
+        for text in frontier.pop("agent_rule")
+    ]
     return frontier
 
 
@@ -62,10 +65,20 @@ def figure(frontier: pd.DataFrame, out: Path) -> list[Path]:
     ax = fig.subplots()
     first = design_curve(designs()["first k"], GRID, payoffs=ANY)
     random = design_curve(designs()["random"], GRID[:: DEPLOY // 2], payoffs=ANY)
-    ax.plot(first["overseen"], first["safety"], "o-", color="C0",
-            label="audit the first k (agent's best response)")
-    ax.plot(random["overseen"], random["safety"], "s--", color="C1",
-            label="audit at random (agent's best response)")
+    ax.plot(
+        first["overseen"],
+        first["safety"],
+        "o-",
+        color="C0",
+        label="audit the first k (agent's best response)",
+    )
+    ax.plot(
+        random["overseen"],
+        random["safety"],
+        "s--",
+        color="C1",
+        label="audit at random (agent's best response)",
+    )
     for row in frontier.itertuples(index=False):
         cost, safety, price = row[3], row[4], row[0]
         # The overseer's iso-payoff line through its choice: slope = the price.
@@ -73,11 +86,23 @@ def figure(frontier: pd.DataFrame, out: Path) -> list[Path]:
         ax.plot(xs, safety + price * (xs - cost), color="0.5", linewidth=0.8)
         ax.plot([cost], [safety], "*", color="C3", markersize=11, zorder=3)
         right = cost > 0.8 * DEPLOY
-        ax.annotate(f"c = {price:g}", (cost, safety), textcoords="offset points",
-                    xytext=(-10, 5) if right else (8, -14), ha="right" if right else "left",
-                    fontsize="small", bbox={"fc": "white", "ec": "none", "alpha": 0.85})
-    ax.plot([], [], "*", color="C3", markersize=11,
-            label="overseer's best choice at price c (grey: slope c)")
+        ax.annotate(
+            f"c = {price:g}",
+            (cost, safety),
+            textcoords="offset points",
+            xytext=(-10, 5) if right else (8, -14),
+            ha="right" if right else "left",
+            fontsize="small",
+            bbox={"fc": "white", "ec": "none", "alpha": 0.85},
+        )
+    ax.plot(
+        [],
+        [],
+        "*",
+        color="C3",
+        markersize=11,
+        label="overseer's best choice at price c (grey: slope c)",
+    )
     ax.set_xlabel(f"expected audited episodes (of D = {DEPLOY})")
     ax.set_ylabel("safety: P(no unoverseen defection succeeds)")
     ax.set_title("Safety against oversight cost, memoryless agent")

@@ -94,12 +94,24 @@ def figure(out: Path) -> list[Path]:
         solution = solve(n, cost)
         cdf = np.cumsum(solution.overseer_strategy.to_numpy())
         lengths = np.arange(n + 1)
-        distribution.step(lengths / n, cdf, where="post", color=f"C{i + 1}", linewidth=2,
-                          label=f"cost {cost:g}: equilibrium")
+        distribution.step(
+            lengths / n,
+            cdf,
+            where="post",
+            color=f"C{i + 1}",
+            linewidth=2,
+            label=f"cost {cost:g}: equilibrium",
+        )
         # Continuum: P(T < t N) = exp(-1/cost) / (1 - t) up to t = 1 - exp(-1/cost).
         t = np.linspace(0.0, 1.0 - limit_share(cost), 200)
-        distribution.plot(t, limit_share(cost) / (1.0 - t), color="black", linestyle=":",
-                          linewidth=1.2, label="continuum limit" if i == 0 else None)
+        distribution.plot(
+            t,
+            limit_share(cost) / (1.0 - t),
+            color="black",
+            linestyle=":",
+            linewidth=1.2,
+            label="continuum limit" if i == 0 else None,
+        )
     distribution.set_xlabel("training length T / N")
     distribution.set_ylabel("P(training length <= T)")
     distribution.set_title(f"The overseer's mixed strategy (N = {n})")

@@ -118,8 +118,10 @@ def figure(paths: tuple[Path, Path]) -> list[str]:
                 + ("Y never overtakes X" if when is None else f"Y overtakes X at step {when}")
             )
         axes[0].set_ylabel("goal weight")
-        fig.suptitle("Goal drift along learned edges (goal flag starts on X; vertical lines: "
-                     "edges learned)", fontsize=10)
+        fig.suptitle(
+            "Goal drift along learned edges (goal flag starts on X; vertical lines: edges learned)",
+            fontsize=10,
+        )
         save_figure(fig, *paths, dpi=120)
         plt.close(fig)
     return lines

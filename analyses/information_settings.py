@@ -51,8 +51,10 @@ def table() -> pd.DataFrame:
                 rule = f"defect w.p. {memoryless.probabilities[0]:.4f}"
             elif information == "known_phase":
                 deploy_row = solution.policy.decision_table(schedule)[0, :, 1]
-                rule = "comply in training, defect when deployed" if deploy_row.all() else (
-                    solution.policy.rule()
+                rule = (
+                    "comply in training, defect when deployed"
+                    if deploy_row.all()
+                    else (solution.policy.rule())
                 )
             else:
                 rule = solution.policy.rule()

@@ -30,9 +30,7 @@ def table() -> pd.DataFrame:
         plan = "".join(letters)
         result = evaluate(Plan(plan), schedule, HardUpdate(), Payoffs())
         rows.append({"plan": plan, "mesa": result.mesa, "base": result.base})
-    frame = pd.DataFrame(rows).sort_values(
-        ["mesa", "plan"], ascending=[False, True], kind="stable"
-    )
+    frame = pd.DataFrame(rows).sort_values(["mesa", "plan"], ascending=[False, True], kind="stable")
     frame.insert(0, "rank", range(1, len(frame) + 1))
     return frame.reset_index(drop=True)
 

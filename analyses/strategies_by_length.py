@@ -29,9 +29,7 @@ def table() -> pd.DataFrame:
     for honeypot, cue in SETTINGS:
         for train in TRAIN:
             for deploy in DEPLOY:
-                schedule = Schedule.fixed(
-                    train, deploy, honeypot_rate=honeypot, cue_accuracy=cue
-                )
+                schedule = Schedule.fixed(train, deploy, honeypot_rate=honeypot, cue_accuracy=cue)
                 greedy = evaluate(Greedy(), schedule, HardUpdate(), Payoffs()).mesa
                 deceptive = evaluate(Deceptive(), schedule, HardUpdate(), Payoffs()).mesa
                 rows.append(

@@ -68,28 +68,35 @@ def main(argv: list[str] | None = None) -> int:
     picked_cols = rng.integers(0, n + 1, SAMPLE)
     loop, sample = timed(lambda: cell_by_cell(game, picked_rows, picked_cols))
     scaled = loop * matrix.size / SAMPLE
-    rows.append({
-        "problem": f"build the {n + 1} x {n + 1} matrix",
-        "against": f"evaluate per cell ({SAMPLE} cells, scaled)",
-        "ours (s)": ours,
-        "theirs (s)": scaled,
-        "theirs / ours": scaled / ours,
-        "value difference": float(np.abs(sample - matrix[picked_rows, picked_cols]).max()),
-    })
+    rows.append(
+        {
+            "problem": f"build the {n + 1} x {n + 1} matrix",
+            "against": f"evaluate per cell ({SAMPLE} cells, scaled)",
+            "ours (s)": ours,
+            "theirs (s)": scaled,
+            "theirs / ours": scaled / ours,
+            "value difference": float(np.abs(sample - matrix[picked_rows, picked_cols]).max()),
+        }
+    )
 
     for size in (n, 200):
-        a = matrix if size == n else training_length_game(size, oversight_cost=COST) \
-            .overseer_matrix.to_numpy()
+        a = (
+            matrix
+            if size == n
+            else training_length_game(size, oversight_cost=COST).overseer_matrix.to_numpy()
+        )
         ours, solution = timed(lambda a=a: solve_zero_sum(a))
         theirs, (x, y) = timed(lambda a=a: nashpy.Game(a).linear_program())
-        rows.append({
-            "problem": f"zero-sum solve, {size + 1} x {size + 1}",
-            "against": "nashpy linear_program",
-            "ours (s)": ours,
-            "theirs (s)": theirs,
-            "theirs / ours": theirs / ours,
-            "value difference": abs(float(x @ a @ y) - solution.value),
-        })
+        rows.append(
+            {
+                "problem": f"zero-sum solve, {size + 1} x {size + 1}",
+                "against": "nashpy linear_program",
+                "ours (s)": ours,
+                "theirs (s)": theirs,
+                "theirs / ours": theirs / ours,
+                "value difference": abs(float(x @ a @ y) - solution.value),
+            }
+        )
 
     for size in (5,) if quick else (5, 7):
         a = training_length_game(size, oversight_cost=COST).overseer_matrix.to_numpy()
@@ -98,14 +105,16 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("ignore")  # degenerate-game warnings
             theirs, equilibria = timed(lambda a=a: list(nashpy.Game(a).support_enumeration()))
         difference = max(abs(float(x @ a @ y) - solution.value) for x, y in equilibria)
-        rows.append({
-            "problem": f"zero-sum solve, {size + 1} x {size + 1}",
-            "against": "nashpy support_enumeration",
-            "ours (s)": ours,
-            "theirs (s)": theirs,
-            "theirs / ours": theirs / ours,
-            "value difference": difference,
-        })
+        rows.append(
+            {
+                "problem": f"zero-sum solve, {size + 1} x {size + 1}",
+                "against": "nashpy support_enumeration",
+                "ours (s)": ours,
+                "theirs (s)": theirs,
+                "theirs / ours": theirs / ours,
+                "value difference": difference,
+            }
+        )
     print(to_markdown(pd.DataFrame(rows), digits=3))
     return 0
 

@@ -120,9 +120,7 @@ def main() -> int:
 
     ours, solution = timed(lambda: optimize(hidden, HardUpdate(), Payoffs(), "memoryless"))
     sample = np.linspace(0, 1, 200)
-    grid_time, grid_values = timed(
-        lambda: [evaluate(Memoryless(p), hidden).mesa for p in sample]
-    )
+    grid_time, grid_values = timed(lambda: [evaluate(Memoryless(p), hidden).mesa for p in sample])
     rows.append(
         {
             "problem": "memoryless (no cue), N = 1e5",

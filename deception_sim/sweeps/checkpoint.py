@@ -163,9 +163,7 @@ class Checkpoint:
         first = ~frame.duplicated()
         per = frame[first].groupby("cell")["strategy"].agg(["count", "min", "max"])
         whole = per[
-            (per["count"] == self.per_cell)
-            & (per["min"] == 0)
-            & (per["max"] == self.per_cell - 1)
+            (per["count"] == self.per_cell) & (per["min"] == 0) & (per["max"] == self.per_cell - 1)
         ].index
         return (first & frame["cell"].isin(whole)).to_numpy()
 
