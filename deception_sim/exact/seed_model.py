@@ -21,19 +21,12 @@ from typing import TypeAlias
 import numpy as np
 
 from ..model import Payoffs, Schedule, UpdateRule
+from ..model.measures import RESULT
 
 Real: TypeAlias = float | np.ndarray
 """A number, or an array over cells."""
 
-RESULTS: tuple[str, ...] = (
-    "mesa",
-    "base",
-    "harm",
-    "p_intact",
-    "expected_updates",
-    "p_defect",
-    "expected_first_defection",
-)
+RESULTS: tuple[str, ...] = RESULT
 """What :func:`seed_model_payoffs` computes: the scalars of an exact ``Result``."""
 
 # How the live agent behaves in a seed-model cell (see seed_model_payoffs).
