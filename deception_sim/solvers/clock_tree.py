@@ -18,8 +18,8 @@ import numpy as np
 from ..model import Payoffs, Schedule, UpdateRule, objective_levels
 from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
 from ..strategies.controller import OUTCOMES, Controller
-from ..strategies.optimal import Optimal
 from .clock_belief import TIE
+from .clock_policy import as_policy
 from .solution import Diagnostics, Solution
 
 MAX_TREE_HORIZON = 7
@@ -123,7 +123,7 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
     mesa, base, root = solve_node(0, 0, start)
     controller = _flatten(root, n)
     return Solution(
-        policy=Optimal(schedule, update, payoffs, "clock", controller_tree=controller),
+        policy=as_policy(controller, schedule, update, payoffs, len(levels)),
         value=mesa,
         base=base,
         method="exact backward induction over the tree of observation histories",
