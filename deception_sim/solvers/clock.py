@@ -79,6 +79,13 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
         raise ValueError(reason)
     q = schedule.cue_accuracy
     count = payoffs.utility == "count"
+    if schedule.horizon == 0:
+        return Solution(
+            policy=Optimal(schedule, update, payoffs, "clock", table=np.zeros((0, 2))),
+            value=0.0,
+            base=0.0,
+            method="no episodes",
+        )
     if q == 1.0 and count:
         found = known_phase.induction(schedule, update, payoffs)
         return Solution(
