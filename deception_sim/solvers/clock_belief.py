@@ -186,7 +186,7 @@ def steps(
                     reward_mesa=rewards_mesa,
                     reward_base=rewards_base if coordinates.tracks_base else np.zeros((2, 2)),
                     edge=edge,
-                    target=target,  # type: ignore[arg-type]
+                    target=target,
                     weight=float(levels.weight[j]),
                     rho=rho,
                     dead_base=float(comply_after[t + 1]) if coordinates.tracks_base else 0.0,

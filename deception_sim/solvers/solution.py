@@ -64,12 +64,7 @@ class Diagnostics:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Diagnostics):
             return NotImplemented
-        return all(
-            np.array_equal(a, b)
-            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray)
-            else a == b
-            for a, b in zip(self._values(), other._values(), strict=True)
-        )
+        return all(_same(a, b) for a, b in zip(self._values(), other._values(), strict=True))
 
     def __hash__(self) -> int:
         return hash(tuple(v for v in self._values() if not isinstance(v, np.ndarray)))
@@ -94,7 +89,9 @@ class Diagnostics:
 
 def _same(a: object, b: object) -> bool:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return bool(np.array_equal(a, b))  # type: ignore[arg-type]
+        return (
+            a is not None and b is not None and bool(np.array_equal(np.asarray(a), np.asarray(b)))
+        )
     return a == b
 
 
