@@ -43,14 +43,14 @@ GRID = 801
 FINE = 8
 """The upper bound's grid has ``FINE`` times as many intervals (it is cheap)."""
 
-LOG_ODDS = 36.0
+LOG_ODDS = 12.0
 
 
 def grid(points: int = GRID) -> np.ndarray:
-    """``points`` beliefs from 0 to 1, uniform in log-odds over ``[-36, 36]`` in between.
+    """``points`` beliefs from 0 to 1, uniform in log-odds over ``[-12, 12]`` in between.
 
     >>> grid(5).round(6).tolist()
-    [0.0, 0.0, 0.5, 1.0, 1.0]
+    [0.0, 6e-06, 0.5, 0.999994, 1.0]
     """
     inner = 1.0 / (1.0 + np.exp(-np.linspace(-LOG_ODDS, LOG_ODDS, points - 2)))
     return np.concatenate([[0.0], inner, [1.0]])
