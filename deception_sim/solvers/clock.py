@@ -99,8 +99,9 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
         return _probe(schedule, update, payoffs)
     single = _deciders(update, payoffs) == 1
     if count or single:
+        cap = clock_belief.MAX_PIECES if 0.5 < q < 1.0 else clock_belief.MAX_PIECES_NO_CUE
         try:
-            return belief(schedule, update, payoffs)
+            return belief(schedule, update, payoffs, cap)
         except TooManyPieces:
             pass
     if schedule.horizon <= MAX_TREE_HORIZON:
@@ -108,12 +109,11 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
     if single:
         return clock_bounds.solve(schedule, update, payoffs)
     raise ValueError(
-        f"information='clock' with a noisy cue (cue_accuracy={q!r}) and modified selves "
-        f"that still decide ({_deciders(update, payoffs)} live objective levels) needs more "
-        f"than {clock_belief.MAX_PIECES} pieces of belief at some episode for an exact "
-        f"solution at a horizon of {schedule.horizon}; the selves play a game, so there is "
-        "no optimum to bound; use a horizon up to 7, no cue, a perfect cue, or rate=1 and "
-        "drift=0"
+        f"information='clock' with cue_accuracy={q!r} and modified selves that still decide "
+        f"({_deciders(update, payoffs)} live objective levels) needs more than {cap} pieces "
+        f"of belief at some episode for an exact solution at a horizon of "
+        f"{schedule.horizon}; the selves play a game, so there is no optimum to bound; use "
+        "a shorter horizon, a perfect cue, or rate=1 and drift=0"
     )
 
 

@@ -43,6 +43,10 @@ DEAD = -1
 """Successor index of an edge that carries no mass over a piece (or leads to a dead self)."""
 
 MAX_PIECES = 4000
+"""Most pieces at one (episode, level) with a noisy cue (past it, bounds take over)."""
+
+MAX_PIECES_NO_CUE = 20000
+"""Most pieces at one (episode, level) with no cue or a perfect one."""
 
 
 class TooManyPieces(RuntimeError):
