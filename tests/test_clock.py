@@ -286,3 +286,12 @@ def test_what_is_left_is_refused_with_the_reason() -> None:
         optimize(schedule, UpdateRule(rate=0.5), Payoffs(v_deploy=3.0, utility="any"), "clock")
     assert clock.supported(schedule, UpdateRule(rate=0.5), Payoffs(v_deploy=3.0, utility="any"))
     assert clock.supported(schedule, UpdateRule(rate=0.5)) is None
+
+
+def test_deciding_selves_past_the_cap_are_refused(monkeypatch) -> None:
+    from deception_sim.solvers import clock_belief
+
+    monkeypatch.setattr(clock_belief, "MAX_PIECES", 3)
+    schedule = Schedule.random_boundary(8, np.full(9, 1 / 9), cue_accuracy=0.8)
+    with pytest.raises(ValueError, match="no optimum to bound"):
+        optimize(schedule, UpdateRule(rate=0.5), Payoffs(v_deploy=3.0), "clock")
