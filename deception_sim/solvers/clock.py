@@ -136,7 +136,8 @@ def belief(
     like = likelihoods(schedule.cue_accuracy)
     signals = like.shape[0]
     levels, per_episode = clock_belief.steps(schedule, update, payoffs, coordinates, like)
-    result = clock_belief.solve(per_episode, signals, max_pieces)
+    moves = levels.updates + levels.compliant
+    result = clock_belief.solve(per_episode, signals, max_pieces, moves)
     b0 = 1.0 - float(schedule.train_pmf[0])
     start = int(result[0][0].locate(b0))
     # An edge with no mass on a piece of "open" coordinates may still carry the mass

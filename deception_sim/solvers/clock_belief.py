@@ -201,13 +201,25 @@ def steps(
     return levels, out
 
 
-def solve(per_episode: list[list[Step]], signals: int, max_pieces: int = MAX_PIECES):
-    """Backward induction: ``result[t][j]`` is the :class:`Piecewise` solution at ``(t, j)``."""
+def solve(
+    per_episode: list[list[Step]],
+    signals: int,
+    max_pieces: int = MAX_PIECES,
+    moves: np.ndarray | None = None,
+) -> list[list[Piecewise]]:
+    """Backward induction: ``result[t][j]`` is the :class:`Piecewise` solution at ``(t, j)``.
+
+    ``moves[j]`` (optional) is the number of objective moves level ``j`` is away
+    from the start: no history reaches it before episode ``moves[j]``, so it is
+    not solved there.
+    """
     n = len(per_episode)
     levels = len(per_episode[0]) if n else 1
     result: list[list[Piecewise]] = [[_terminal(signals)] * levels for _ in range(n + 1)]
     for t in reversed(range(n)):
         for j in range(levels):
+            if moves is not None and moves[j] > t:
+                continue
             result[t][j] = _backup(per_episode[t][j], result[t + 1], signals, max_pieces)
     return result
 
