@@ -32,36 +32,18 @@ def test_evaluate_prints_a_markdown_table(capsys) -> None:
 
 def test_evaluate_json_and_csv(capsys) -> None:
     code, out, _ = run(
-        capsys,
-        "evaluate",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--policy",
-        "greedy",
-        "--policy",
-        "deceptive",
-        "--format",
-        "json",
+        capsys, "evaluate", "--train", "2", "--deploy", "3", "--policy", "greedy",
+        "--policy", "deceptive", "--format", "json",
     )
     assert code == 0
     rows = json.loads(out)
     assert [(r["policy"], r["mesa"]) for r in rows] == [("Greedy()", 1.0), ("Deceptive()", 3.0)]
     code, out, _ = run(
-        capsys,
-        "evaluate",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--policy",
-        "greedy",
-        "--format",
+        capsys, "evaluate", "--train", "2", "--deploy", "3", "--policy", "greedy", "--format",
         "csv",
     )
     assert code == 0
-    assert out.splitlines()[1].startswith('Greedy(),"T=2, D=3",HardUpdate(),1,4,')
+    assert out.splitlines()[1].startswith("Greedy(),\"T=2, D=3\",HardUpdate(),1,4,")
 
 
 def test_all_plans_sorted_best_first(capsys) -> None:
@@ -76,63 +58,26 @@ def test_all_plans_sorted_best_first(capsys) -> None:
 
 def test_model_options_reach_the_model(capsys) -> None:
     code, out, _ = run(
-        capsys,
-        "evaluate",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--honeypot",
-        "0.5",
-        "--policy",
-        "deceptive",
-        "--format",
-        "json",
+        capsys, "evaluate", "--train", "2", "--deploy", "3", "--honeypot", "0.5",
+        "--policy", "deceptive", "--format", "json",
     )
     assert code == 0 and json.loads(out)[0]["mesa"] == 1.75
     code, out, _ = run(
-        capsys,
-        "evaluate",
-        "--horizon",
-        "5",
-        "--boundary",
-        "uniform:1,3",
-        "--policy",
-        "BBAAA",
-        "--format",
-        "json",
+        capsys, "evaluate", "--horizon", "5", "--boundary", "uniform:1,3", "--policy", "BBAAA",
+        "--format", "json",
     )
     assert code == 0 and json.loads(out)[0]["mesa"] == pytest.approx(7 / 3)
     code, out, _ = run(
-        capsys,
-        "evaluate",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--detect",
-        "0.5",
-        "--policy",
-        "greedy",
-        "--format",
-        "json",
+        capsys, "evaluate", "--train", "2", "--deploy", "3", "--detect", "0.5", "--policy",
+        "greedy", "--format", "json",
     )
     assert code == 0 and json.loads(out)[0]["mesa"] == 2.25
 
 
 def test_curves(capsys) -> None:
     code, out, _ = run(
-        capsys,
-        "evaluate",
-        "--train",
-        "2",
-        "--deploy",
-        "1",
-        "--policy",
-        "greedy",
-        "--curves",
-        "--format",
-        "csv",
+        capsys, "evaluate", "--train", "2", "--deploy", "1", "--policy", "greedy", "--curves",
+        "--format", "csv",
     )
     lines = out.splitlines()
     assert code == 0
@@ -142,20 +87,8 @@ def test_curves(capsys) -> None:
 
 def test_simulate(capsys) -> None:
     code, out, _ = run(
-        capsys,
-        "simulate",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--policy",
-        "memoryless:0.5",
-        "--runs",
-        "2000",
-        "--seed",
-        "3",
-        "--format",
-        "json",
+        capsys, "simulate", "--train", "2", "--deploy", "3", "--policy", "memoryless:0.5",
+        "--runs", "2000", "--seed", "3", "--format", "json",
     )
     assert code == 0
     row = json.loads(out)[0]
@@ -165,15 +98,7 @@ def test_simulate(capsys) -> None:
 def test_output_file(tmp_path, capsys) -> None:
     target = tmp_path / "table.md"
     code, out, err = run(
-        capsys,
-        "evaluate",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--policy",
-        "greedy",
-        "--output",
+        capsys, "evaluate", "--train", "2", "--deploy", "3", "--policy", "greedy", "--output",
         str(target),
     )
     assert code == 0 and out == "" and "wrote" in err
@@ -187,55 +112,23 @@ def test_output_file(tmp_path, capsys) -> None:
         (["evaluate", "--train", "-2", "--deploy", "3", "--policy", "greedy"], "train"),
         (["evaluate", "--train", "2", "--deploy", "3", "--policy", "BBXAA"], "plan"),
         (["evaluate", "--train", "2", "--deploy", "3", "--policy", "BBAAAA"], "plan"),
-        (
-            [
-                "evaluate",
-                "--train",
-                "2",
-                "--deploy",
-                "3",
-                "--honeypot",
-                "nan",
-                "--policy",
-                "greedy",
-            ],
-            "honeypot_rate",
-        ),
-        (
-            [
-                "evaluate",
-                "--train",
-                "2",
-                "--deploy",
-                "3",
-                "--cue-accuracy",
-                "0.2",
-                "--policy",
-                "greedy",
-            ],
-            "cue_accuracy",
-        ),
-        (
-            ["evaluate", "--train", "2", "--deploy", "3", "--detect", "2", "--policy", "greedy"],
-            "detect",
-        ),
+        (["evaluate", "--train", "2", "--deploy", "3", "--honeypot", "nan", "--policy", "greedy"],
+         "honeypot_rate"),
+        (["evaluate", "--train", "2", "--deploy", "3", "--cue-accuracy", "0.2", "--policy",
+          "greedy"], "cue_accuracy"),
+        (["evaluate", "--train", "2", "--deploy", "3", "--detect", "2", "--policy", "greedy"],
+         "detect"),
         (["evaluate", "--train", "2", "--deploy", "3"], "policy"),
         (["evaluate", "--train", "2", "--policy", "greedy"], "deploy"),
-        (
-            ["evaluate", "--horizon", "4", "--boundary", "poisson:2", "--policy", "greedy"],
-            "boundary",
-        ),
-        (
-            ["evaluate", "--horizon", "4", "--boundary", "pmf:0.5,0.5", "--policy", "greedy"],
-            "boundary",
-        ),
+        (["evaluate", "--horizon", "4", "--boundary", "poisson:2", "--policy", "greedy"],
+         "boundary"),
+        (["evaluate", "--horizon", "4", "--boundary", "pmf:0.5,0.5", "--policy", "greedy"],
+         "boundary"),
         (["evaluate", "--train", "2", "--deploy", "3", "--trian", "2"], "unrecognized"),
         (["evaluate", "--train", "two", "--deploy", "3", "--policy", "greedy"], "train"),
         (["evaluate", "--train", "10", "--deploy", "10", "--all-plans"], "horizon"),
-        (
-            ["simulate", "--train", "2", "--deploy", "3", "--policy", "greedy", "--runs", "0"],
-            "runs",
-        ),
+        (["simulate", "--train", "2", "--deploy", "3", "--policy", "greedy", "--runs", "0"],
+         "runs"),
         (["reproduce", "--analyses", "/nonexistent"], "analyses"),
         ([], "command"),
     ],
@@ -250,21 +143,9 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, needle: str) -> Non
 
 def test_console_script_has_no_traceback_on_bad_input() -> None:
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "deception_sim",
-            "evaluate",
-            "--train",
-            "-1",
-            "--deploy",
-            "1",
-            "--policy",
-            "greedy",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, "-m", "deception_sim", "evaluate", "--train", "-1", "--deploy", "1",
+         "--policy", "greedy"],
+        capture_output=True, text=True, check=False,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -273,14 +154,8 @@ def test_console_script_has_no_traceback_on_bad_input() -> None:
 
 def test_reproduce_writes_the_seed_table(tmp_path, capsys) -> None:
     code, out, _ = run(
-        capsys,
-        "reproduce",
-        "--out",
-        str(tmp_path),
-        "--analyses",
-        str(ROOT / "analyses"),
-        "--only",
-        "seed_plans",
+        capsys, "reproduce", "--out", str(tmp_path), "--analyses", str(ROOT / "analyses"),
+        "--only", "seed_plans",
     )
     assert code == 0
     assert "best plan BBAAA gets 3 apples; greedy AAAAA gets 1" in out

@@ -21,16 +21,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_sweep_prints_the_table_of_the_api(capsys) -> None:
     code, out, err = run(
-        capsys,
-        "sweep",
-        "--train",
-        "0:2",
-        "--deploy",
-        "1,3",
-        "--honeypot",
-        "0,0.1",
-        "--format",
-        "csv",
+        capsys, "sweep", "--train", "0:2", "--deploy", "1,3", "--honeypot", "0,0.1",
+        "--format", "csv",
     )
     assert code == 0 and err == ""
     expected = sweep(
@@ -52,22 +44,8 @@ def test_sweep_modes_and_formats(capsys) -> None:
         ("Optimal(known_phase)", 3.0, "BBAAA")
     ]
     code, out, _ = run(
-        capsys,
-        "sweep",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--mode",
-        "simulate",
-        "--runs",
-        "100",
-        "--policy",
-        "greedy",
-        "--format",
-        "json",
-        "--workers",
-        "1",
+        capsys, "sweep", "--train", "2", "--deploy", "3", "--mode", "simulate", "--runs", "100",
+        "--policy", "greedy", "--format", "json", "--workers", "1",
     )
     row = json.loads(out)[0]
     assert code == 0 and row["runs"] == 100 and row["mesa"] == 1.0
@@ -79,15 +57,7 @@ def test_sweep_modes_and_formats(capsys) -> None:
 
 def test_latex_for_the_other_commands(capsys) -> None:
     code, out, _ = run(
-        capsys,
-        "evaluate",
-        "--train",
-        "2",
-        "--deploy",
-        "3",
-        "--policy",
-        "BBAAA",
-        "--format",
+        capsys, "evaluate", "--train", "2", "--deploy", "3", "--policy", "BBAAA", "--format",
         "latex",
     )
     assert code == 0
@@ -96,21 +66,8 @@ def test_latex_for_the_other_commands(capsys) -> None:
 
 def test_sweep_files_figure_and_checkpoint(tmp_path, capsys) -> None:
     figure, table, checkpoint = tmp_path / "a.png", tmp_path / "a.md", tmp_path / "a.csv"
-    argv = [
-        "sweep",
-        "--train",
-        "0:4",
-        "--deploy",
-        "0:4",
-        "--figure",
-        str(figure),
-        "--output",
-        str(table),
-        "--checkpoint",
-        str(checkpoint),
-        "--discount",
-        "0.9",
-    ]
+    argv = ["sweep", "--train", "0:4", "--deploy", "0:4", "--figure", str(figure),
+            "--output", str(table), "--checkpoint", str(checkpoint), "--discount", "0.9"]
     code, out, err = run(capsys, *argv)
     assert code == 0 and out == ""
     assert f"wrote {figure}" in err and f"wrote {table}" in err
@@ -129,23 +86,12 @@ def test_sweep_on_a_dask_scheduler(capsys) -> None:
         processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0"
     ) as cluster:
         code, out, _ = run(
-            capsys,
-            "sweep",
-            "--train",
-            "1:2",
-            "--deploy",
-            "2",
-            "--honeypot",
-            "0.1",
-            "--scheduler",
-            cluster.scheduler_address,
-            "--format",
-            "csv",
+            capsys, "sweep", "--train", "1:2", "--deploy", "2", "--honeypot", "0.1",
+            "--scheduler", cluster.scheduler_address, "--format", "csv",
         )
     assert code == 0
-    local = run(
-        capsys, "sweep", "--train", "1:2", "--deploy", "2", "--honeypot", "0.1", "--format", "csv"
-    )[1]
+    local = run(capsys, "sweep", "--train", "1:2", "--deploy", "2", "--honeypot", "0.1",
+                "--format", "csv")[1]
     assert out == local
 
 
@@ -175,32 +121,17 @@ def test_grid_values(text: str, kind: str, values: list) -> None:
         (["sweep", "--train", "-1", "--deploy", "1"], "train"),
         (["sweep", "--train", "1", "--deploy", "1", "--honeypot", "2"], "honeypot_rate"),
         (["sweep", "--train", "1", "--deploy", "1", "--policy", "BBXAA"], "plan"),
-        (["sweep", "--train", "1", "--deploy", "1", "--policy", "optimal:psychic"], "information"),
-        (
-            ["sweep", "--train", "1", "--deploy", "1", "--mode", "optimize", "--policy", "greedy"],
-            "optimize",
-        ),
+        (["sweep", "--train", "1", "--deploy", "1", "--policy", "optimal:psychic"],
+         "information"),
+        (["sweep", "--train", "1", "--deploy", "1", "--mode", "optimize", "--policy", "greedy"],
+         "optimize"),
         (["sweep", "--train", "1", "--deploy", "1", "--workers", "0"], "workers"),
         (["sweep", "--train", "1", "--deploy", "1", "--utility", "most"], "utility"),
-        (
-            [
-                "sweep",
-                "--train",
-                "0:2",
-                "--deploy",
-                "1",
-                "--honeypot",
-                "0,0.1",
-                "--figure",
-                "x.png",
-            ],
-            "honeypot_rate",
-        ),
+        (["sweep", "--train", "0:2", "--deploy", "1", "--honeypot", "0,0.1", "--figure",
+          "x.png"], "honeypot_rate"),
         (["sweep", "--train", "0:2", "--deploy", "1", "--figure", "x.gif"], "--figure"),
-        (
-            ["sweep", "--train", "1", "--deploy", "1", "--scheduler", "tcp://127.0.0.1:1"],
-            "scheduler",
-        ),
+        (["sweep", "--train", "1", "--deploy", "1", "--scheduler", "tcp://127.0.0.1:1"],
+         "scheduler"),
         (["sweep", "--train", "1", "--deploy", "1", "--format", "html"], "format"),
     ],
 )

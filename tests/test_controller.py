@@ -92,24 +92,12 @@ def test_a_tree_that_reads_past_cues() -> None:
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (
-            lambda: Controller(
-                np.array([1]), np.array([0]), np.zeros((1, 2)), np.full((1, 2, 2, 3), -1)
-            ),
-            "start",
-        ),
-        (
-            lambda: Controller(
-                np.array([0]), np.array([0]), np.full((1, 2), 1.5), np.full((1, 2, 2, 3), -1)
-            ),
-            "probabilities",
-        ),
-        (
-            lambda: Controller(
-                np.array([0]), np.array([0]), np.zeros((1, 2)), np.full((1, 2, 3), -1)
-            ),
-            "shape",
-        ),
+        (lambda: Controller(np.array([1]), np.array([0]), np.zeros((1, 2)),
+                            np.full((1, 2, 2, 3), -1)), "start"),
+        (lambda: Controller(np.array([0]), np.array([0]), np.full((1, 2), 1.5),
+                            np.full((1, 2, 2, 3), -1)), "probabilities"),
+        (lambda: Controller(np.array([0]), np.array([0]), np.zeros((1, 2)),
+                            np.full((1, 2, 3), -1)), "shape"),
     ],
 )
 def test_bad_controllers(build, message: str) -> None:

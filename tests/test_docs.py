@@ -30,7 +30,8 @@ ANALYSIS = re.compile(r"^<!-- analysis: (\S+) -->\n((?:\|.*\n)+)", re.MULTILINE)
 def blocks(page: Path) -> list[tuple[str, str, int]]:
     text = page.read_text()
     return [
-        (m.group(1), m.group(2), text.count("\n", 0, m.start()) + 1) for m in FENCE.finditer(text)
+        (m.group(1), m.group(2), text.count("\n", 0, m.start()) + 1)
+        for m in FENCE.finditer(text)
     ]
 
 
@@ -83,10 +84,8 @@ def test_tables_in_the_docs_are_the_analyses_output(tmp_path) -> None:
     found = [(page, m) for page in PAGES for m in ANALYSIS.finditer(page.read_text())]
     assert found, "no <!-- analysis: ... --> tables in the docs"
     stems = sorted({Path(m.group(1)).stem for _, m in found})
-    code = cli.main(
-        ["reproduce", "--out", str(tmp_path), "--analyses", str(ROOT / "analyses")]
-        + [arg for stem in stems for arg in ("--only", stem)]
-    )
+    code = cli.main(["reproduce", "--out", str(tmp_path), "--analyses", str(ROOT / "analyses")]
+                    + [arg for stem in stems for arg in ("--only", stem)])
     assert code == 0
     for page, match in found:
         written = (tmp_path / match.group(1)).read_text()

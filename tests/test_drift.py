@@ -52,7 +52,9 @@ LOGIT_09 = math.log(9.0)  # logit of the default fidelity 0.9
 def worlds(draw, *, symmetric: bool = False, min_rate: float = 1e-3, max_at: int = 40):
     """Random world models: 1-5 concepts, random learned edges within the rate budget."""
     k = draw(st.integers(1, 5))
-    concepts = [Concept(f"c{i}", draw(st.floats(0, 60)), draw(st.floats(0, 1))) for i in range(k)]
+    concepts = [
+        Concept(f"c{i}", draw(st.floats(0, 60)), draw(st.floats(0, 1))) for i in range(k)
+    ]
     if k == 1:
         return WorldModel(concepts)
     pair = st.tuples(st.integers(0, k - 1), st.integers(0, k - 1)).filter(lambda p: p[0] != p[1])
@@ -125,7 +127,9 @@ def test_bad_graphs_give_clear_errors() -> None:
     with pytest.raises(ValueError, match="given twice"):
         WorldModel([x, y], [LearnedEdge("X", "Y", 0, 0.1), LearnedEdge("X", "Y", 5, 0.2)])
     with pytest.raises(ValueError, match="total rate out of concept 'X' must be below 1"):
-        WorldModel([x, y, Concept("p", 1, 0.5)]).learn("X", "Y", rate=0.6).learn("X", "p", rate=0.5)
+        WorldModel([x, y, Concept("p", 1, 0.5)]).learn("X", "Y", rate=0.6).learn(
+            "X", "p", rate=0.5
+        )
     with pytest.raises(ValueError, match="at least one Concept"):
         WorldModel([])
     with pytest.raises(ValueError, match="Concept objects"):
@@ -233,7 +237,8 @@ def test_crossover_moves_with_noise_gap_and_temperature() -> None:
     assert n[0.02, 10.0, 1.0] == pytest.approx(n[0.01, 10.0, 1.0] / 2)  # 1 / noise
     assert n[0.01, 10.0, 2.0] == pytest.approx(n[0.01, 10.0, 1.0] / 2)  # 1 / beta
     assert np.isinf(crossover_table([0.0], [5.0])["n_star"]).all()
-    numeric = crossover_table([0.01, 0.02], [10.0, 20.0], [1.0, 2.0], fidelity=0.8, method="brentq")
+    numeric = crossover_table([0.01, 0.02], [10.0, 20.0], [1.0, 2.0], fidelity=0.8,
+                              method="brentq")
     assert np.allclose(numeric["n_star"], table["n_star"], rtol=1e-9)
     with pytest.raises(ValueError, match="label_noise must be a non-empty sequence"):
         crossover_table([], [1.0])
@@ -307,9 +312,8 @@ def test_crossover_closed_form_matches_brentq(world, beta, q, data) -> None:
     assert numeric == pytest.approx(closed, rel=1e-8, abs=1e-9)
     if 0 < closed < math.inf:
         i, j = world.index(first), world.index(second)
-        after = log_selection(
-            world.complexity_bits, world.agreement, [closed * 1.001 + 1e-6], beta=beta, fidelity=q
-        )[0]
+        after = log_selection(world.complexity_bits, world.agreement, [closed * 1.001 + 1e-6],
+                              beta=beta, fidelity=q)[0]
         assert after[j] >= after[i]
 
 
@@ -317,9 +321,8 @@ def test_crossover_closed_form_matches_brentq(world, beta, q, data) -> None:
 def test_regimes_are_the_most_probable_concept(world, beta) -> None:
     regimes = selection_regimes(world, beta=beta)
     assert regimes["from_examples"].iloc[0] == 0.0
-    assert (
-        regimes["from_examples"].iloc[1:].to_numpy() == regimes["to_examples"].iloc[:-1].to_numpy()
-    ).all()
+    assert (regimes["from_examples"].iloc[1:].to_numpy()
+            == regimes["to_examples"].iloc[:-1].to_numpy()).all()
     for row in regimes.itertuples():
         end = row.to_examples if math.isfinite(row.to_examples) else row.from_examples * 2 + 10
         middle = (row.from_examples + end) / 2
@@ -376,10 +379,8 @@ def test_symmetric_pair_shares_the_goal_and_never_overtakes() -> None:
 
 
 def test_a_long_trajectory_is_vectorized_and_conserves_weight() -> None:
-    world = (
-        standard_world()
-        .learn("X", "Y", at=100, rate=0.01, back_rate=0.0025)
-        .learn("Y", "pain", at=400, rate=0.001)
+    world = standard_world().learn("X", "Y", at=100, rate=0.01, back_rate=0.0025).learn(
+        "Y", "pain", at=400, rate=0.001
     )
     path = drift_trajectory(world, "X", 200_000)
     assert path.shape == (200_001, 3)
@@ -587,24 +588,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_cli_select(capsys) -> None:
     code, out, err = run(
-        capsys,
-        "drift",
-        "select",
-        "--label-noise",
-        "0.05",
-        "--examples",
-        "10",
-        "--examples",
-        "1000",
-        "--format",
-        "json",
+        capsys, "drift", "select", "--label-noise", "0.05", "--examples", "10", "--examples",
+        "1000", "--format", "json",
     )
     assert code == 0 and err == ""
     rows = json.loads(out)
     assert [(r["examples"], r["concept"]) for r in rows][:3] == [
-        (10, "pain"),
-        (10, "X"),
-        (10, "Y"),
+        (10, "pain"), (10, "X"), (10, "Y"),
     ]
     last = {r["concept"]: r for r in rows if r["examples"] == 1000}
     assert last["Y"]["probability"] == 1.0
@@ -616,17 +606,8 @@ def test_cli_select(capsys) -> None:
 
 def test_cli_crossover(capsys) -> None:
     code, out, _ = run(
-        capsys,
-        "drift",
-        "crossover",
-        "--label-noise",
-        "0.05",
-        "--gap",
-        "10",
-        "--gap",
-        "20",
-        "--format",
-        "csv",
+        capsys, "drift", "crossover", "--label-noise", "0.05", "--gap", "10", "--gap", "20",
+        "--format", "csv",
     )
     assert code == 0
     lines = out.splitlines()
@@ -638,19 +619,8 @@ def test_cli_crossover(capsys) -> None:
 
 def test_cli_trajectory(capsys) -> None:
     code, out, err = run(
-        capsys,
-        "drift",
-        "trajectory",
-        "--rate",
-        "0.01",
-        "--back-rate",
-        "0.0025",
-        "--learn-at",
-        "100",
-        "--steps",
-        "1000",
-        "--format",
-        "json",
+        capsys, "drift", "trajectory", "--rate", "0.01", "--back-rate", "0.0025", "--learn-at",
+        "100", "--steps", "1000", "--format", "json",
     )
     assert code == 0 and err == ""
     rows = {r["concept"]: r for r in json.loads(out)}
@@ -660,24 +630,9 @@ def test_cli_trajectory(capsys) -> None:
     code, out, _ = run(capsys, "drift", "trajectory", "--rate", "0.01", "--learn-at", "100")
     assert code == 0 and "| Y       |" in out and "never" in out
     code, out, _ = run(
-        capsys,
-        "drift",
-        "trajectory",
-        "--steps",
-        "300",
-        "--curve",
-        "--every",
-        "100",
-        "--learn-at",
-        "100",
-        "--edge",
-        "Y:pain:200:0.05",
-        "--goal",
-        "X=3",
-        "--goal",
-        "Y=1",
-        "--format",
-        "csv",
+        capsys, "drift", "trajectory", "--steps", "300", "--curve", "--every", "100",
+        "--learn-at", "100", "--edge", "Y:pain:200:0.05", "--goal", "X=3", "--goal", "Y=1",
+        "--format", "csv",
     )
     assert code == 0
     lines = out.splitlines()

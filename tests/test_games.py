@@ -115,14 +115,10 @@ def nash_equilibria(a: np.ndarray, b: np.ndarray) -> list[tuple[np.ndarray, np.n
 
 def is_nash(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray, tol: float) -> bool:
     return bool(
-        np.isfinite(x).all()
-        and np.isfinite(y).all()
-        and (x >= -tol).all()
-        and (y >= -tol).all()
-        and abs(x.sum() - 1) < 1e-6
-        and abs(y.sum() - 1) < 1e-6
-        and (a @ y).max() <= x @ a @ y + tol
-        and (x @ b).max() <= x @ b @ y + tol
+        np.isfinite(x).all() and np.isfinite(y).all()
+        and (x >= -tol).all() and (y >= -tol).all()
+        and abs(x.sum() - 1) < 1e-6 and abs(y.sum() - 1) < 1e-6
+        and (a @ y).max() <= x @ a @ y + tol and (x @ b).max() <= x @ b @ y + tol
     )
 
 
@@ -200,13 +196,9 @@ def test_stackelberg_hand_checked() -> None:
 
 
 @settings(max_examples=40)
-@given(
-    SMALL.flatmap(
-        lambda shape: st.tuples(
-            arrays(np.float64, shape, elements=ENTRIES), arrays(np.float64, shape, elements=ENTRIES)
-        )
-    )
-)
+@given(SMALL.flatmap(lambda shape: st.tuples(
+    arrays(np.float64, shape, elements=ENTRIES), arrays(np.float64, shape, elements=ENTRIES)
+)))
 def test_stackelberg_beats_every_nash_equilibrium_for_the_leader(pair) -> None:
     leader, follower = pair
     s = solve_stackelberg(leader, follower)
@@ -229,11 +221,8 @@ def test_stackelberg_equals_the_value_in_zero_sum_games(a) -> None:
     )
 
 
-@given(
-    integer_matrices(),
-    st.lists(st.floats(-3, 3), min_size=5, max_size=5),
-    st.lists(st.floats(-3, 3), min_size=5, max_size=5),
-)
+@given(integer_matrices(), st.lists(st.floats(-3, 3), min_size=5, max_size=5),
+       st.lists(st.floats(-3, 3), min_size=5, max_size=5))
 def test_zero_sum_form_finds_games_that_are_zero_sum_up_to_own_costs(a, f, g) -> None:
     rows, cols = a.shape
     f, g = np.array(f[:rows]), np.array(g[:cols])
@@ -323,10 +312,8 @@ def test_model_options_reject_bad_input() -> None:
         (lambda: best_oversight(lambda x: maze), "design must return an Oversight"),
         (lambda: safety_frontier(partial(first_audits, 0, 3), []), "at least one price"),
         (lambda: first_audits(0, 3, 1.5), "fraction must be a number in"),
-        (
-            lambda: threshold_outcomes([1], Oversight(maze, UpdateRule(detect=0.5)), Payoffs()),
-            "hard update",
-        ),
+        (lambda: threshold_outcomes([1], Oversight(maze, UpdateRule(detect=0.5)), Payoffs()),
+         "hard update"),
     ]
     for build, message in cases:
         with pytest.raises(ValueError, match=message):
@@ -337,12 +324,8 @@ def test_solve_rejects_unknown_and_impossible_concepts() -> None:
     game = training_length_game(3, oversight_cost=1.0)
     with pytest.raises(ValueError, match="concept must be one of"):
         game.solve("nash")
-    general = Game(
-        training_lengths(3),
-        defection_starts(3),
-        Payoffs(),
-        OverseerPayoffs("safety", oversight_cost=0.1),
-    )
+    general = Game(training_lengths(3), defection_starts(3), Payoffs(),
+                   OverseerPayoffs("safety", oversight_cost=0.1))
     assert not general.is_zero_sum()
     with pytest.raises(ValueError, match="strategically zero-sum"):
         general.solve("zero_sum")
@@ -364,24 +347,19 @@ def test_threshold_closed_forms_equal_exact_evaluation(schedule, pay) -> None:
 
 
 @settings(max_examples=30)
-@given(
-    schedules(max_horizon=4, min_horizon=2),
-    payoffs(),
-    st.sampled_from([Greedy(), Aligned(), Deceptive(), Memoryless(0.5), Plan("BA")]),
-)
+@given(schedules(max_horizon=4, min_horizon=2), payoffs(),
+       st.sampled_from([Greedy(), Aligned(), Deceptive(), Memoryless(0.5), Plan("BA")]))
 def test_outcome_parts_mean_what_they_say(schedule, pay, policy) -> None:
     oversight = Oversight(schedule)
     cell = outcome(policy, oversight, pay, compliant=True)
-    exact = evaluate(
-        policy, schedule, HardUpdate(), dataclasses.replace(pay, utility="any", discount=1.0)
-    )
+    exact = evaluate(policy, schedule, HardUpdate(), dataclasses.replace(
+        pay, utility="any", discount=1.0))
     assert cell["safety"] == pytest.approx(1.0 - exact.mesa, abs=1e-12)
     assert -1e-12 <= cell["compliant"] <= oversight.unoverseen_deployment() + 1e-12
     # With certain success, every unoverseen deployment episode is either compliant or harmed.
     if pay.success == 1.0:
         assert cell["compliant"] + cell["harm"] == pytest.approx(
-            oversight.unoverseen_deployment(), abs=1e-9
-        )
+            oversight.unoverseen_deployment(), abs=1e-9)
 
 
 def test_compliance_is_counted_when_defections_are_worth_nothing() -> None:
@@ -436,12 +414,8 @@ def test_plans_add_nothing_to_defection_starts_under_the_hard_update() -> None:
     # defection goes unpunished it is deployed, so "defect from k on" is all it needs.
     for n in (3, 5):
         starts = training_length_game(n, oversight_cost=1.0).solve()
-        plans = Game(
-            training_lengths(n),
-            all_plans(n),
-            Payoffs(),
-            OverseerPayoffs("zero_sum", oversight_cost=1.0),
-        ).solve()
+        plans = Game(training_lengths(n), all_plans(n), Payoffs(),
+                     OverseerPayoffs("zero_sum", oversight_cost=1.0)).solve()
         assert plans.value == pytest.approx(starts.value, abs=1e-9)
 
 
@@ -474,23 +448,20 @@ def test_audit_game_hand_check_and_general_sum_stackelberg() -> None:
     x = s.overseer_strategy.to_numpy()
     response = int(np.argmax(s.agent_strategy.to_numpy()))
     assert (x @ general.agent_matrix.to_numpy()).max() == pytest.approx(
-        x @ general.agent_matrix.to_numpy()[:, response]
-    )
+        x @ general.agent_matrix.to_numpy()[:, response])
 
 
 def test_games_with_best_responses_and_generic_strategies() -> None:
     options = honeypot_rates(1, 3, [0.0, 0.5])
-    game = Game(
-        options,
-        (Deceptive(), BestResponse("known_phase"), *memoryless_rates([0.5], cue=True)),
-        overseer_payoffs=OverseerPayoffs("zero_sum", oversight_cost=0.1, deployed_value=0.2),
-    )
+    game = Game(options, (Deceptive(), BestResponse("known_phase"),
+                          *memoryless_rates([0.5], cue=True)),
+                overseer_payoffs=OverseerPayoffs("zero_sum", oversight_cost=0.1,
+                                                 deployed_value=0.2))
     for row, oversight in enumerate(options):
         best = optimize(oversight.schedule, oversight.update, Payoffs(), "known_phase")
         assert game.agent_matrix.iloc[row, 1] == pytest.approx(best.value)
         assert game.agent_matrix.iloc[row, 0] == pytest.approx(
-            evaluate(Deceptive(), oversight.schedule).mesa
-        )
+            evaluate(Deceptive(), oversight.schedule).mesa)
     cells = game.cells()
     assert len(cells) == 6 and {"compliant", "overseer_payoff", "cost"} <= set(cells.columns)
     payoff = -cells["mesa"] - cells["cost"] + 0.2 * cells["compliant"]
@@ -532,7 +503,7 @@ def test_first_audits_against_a_memoryless_agent_match_the_closed_form(deploy, a
     oversight = first_audits(0, deploy, audits / deploy)
     solution = best_response(oversight, Payoffs(utility="any"))
     keep = (audits / deploy) ** (1 / (deploy - audits))  # 1 - p*
-    value = keep**audits * (1 - keep ** (deploy - audits))
+    value = keep**audits * (1 - keep**(deploy - audits))
     assert solution.value == pytest.approx(value, abs=1e-9)
     assert solution.policy.as_memoryless().probabilities[0] == pytest.approx(1 - keep, abs=1e-6)
     # Random audits at the same rate leave the memoryless agent a success chance 1 - rate.
@@ -557,12 +528,8 @@ def test_best_oversight_beats_a_fine_grid() -> None:
 
 
 def test_safety_frontier_rises_as_oversight_gets_cheaper() -> None:
-    frontier = safety_frontier(
-        partial(first_audits, 0, 8),
-        [0.2, 0.08, 0.04, 0.001],
-        payoffs=Payoffs(utility="any"),
-        grid=9,
-    )
+    frontier = safety_frontier(partial(first_audits, 0, 8), [0.2, 0.08, 0.04, 0.001],
+                               payoffs=Payoffs(utility="any"), grid=9)
     assert list(frontier.columns[:4]) == ["price", "parameter", "overseen", "safety"]
     assert frontier["safety"].is_monotonic_increasing
     assert frontier["overseen"].is_monotonic_increasing
@@ -606,9 +573,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_cli_training_length_prints_value_and_both_strategies(capsys) -> None:
-    code, out, err = run(
-        capsys, "game", "training-length", "--horizon", "3", "--oversight-cost", "1"
-    )
+    code, out, err = run(capsys, "game", "training-length", "--horizon", "3",
+                         "--oversight-cost", "1")
     assert code == 0 and err == ""
     summary, strategies = out.split("\n\n")
     assert "| zero_sum |           -2.5 |" in summary and "value_of_randomizing" in summary
@@ -621,43 +587,20 @@ def test_cli_training_length_prints_value_and_both_strategies(capsys) -> None:
 def test_cli_audit_and_honeypot_formats(capsys) -> None:
     import json
 
-    code, out, _ = run(
-        capsys,
-        "game",
-        "audit",
-        "--train",
-        "0",
-        "--deploy",
-        "4",
-        "--audits",
-        "1",
-        "--format",
-        "json",
-    )
+    code, out, _ = run(capsys, "game", "audit", "--train", "0", "--deploy", "4", "--audits", "1",
+                       "--format", "json")
     data = json.loads(out)
     assert code == 0 and data["summary"]["overseer_value"] == pytest.approx(0.25)
     assert [row["probability"] for row in data["strategies"]][:4] == pytest.approx([0.25] * 4)
-    code, out, _ = run(
-        capsys,
-        "game",
-        "honeypot",
-        "--train",
-        "2",
-        "--deploy",
-        "10",
-        "--oversight-cost",
-        "0.2",
-        "--format",
-        "csv",
-    )
+    code, out, _ = run(capsys, "game", "honeypot", "--train", "2", "--deploy", "10",
+                       "--oversight-cost", "0.2", "--format", "csv")
     assert code == 0 and out.splitlines()[1].startswith('"honeypots, T=2, D=10",zero_sum,')
     assert "overseer,h=0.7,1" in out
 
 
 def test_cli_frontier_prints_a_table(capsys) -> None:
-    code, out, _ = run(
-        capsys, "game", "frontier", "--train", "0", "--deploy", "6", "--prices", "0.05,0.5"
-    )
+    code, out, _ = run(capsys, "game", "frontier", "--train", "0", "--deploy", "6",
+                       "--prices", "0.05,0.5")
     assert code == 0
     header, _, *rows = out.splitlines()
     assert header.startswith("| price | parameter | overseen |")
@@ -673,10 +616,8 @@ def test_cli_frontier_prints_a_table(capsys) -> None:
         (["game", "audit", "--train", "0", "--deploy", "3", "--audits", "3"], "below deploy"),
         (["game", "honeypot", "--train", "2", "--deploy", "3", "--rates", "0,2"], "rates"),
         (["game", "frontier", "--train", "0", "--deploy", "3", "--prices", "x"], "--prices"),
-        (
-            ["game", "audit", "--train", "0", "--deploy", "3", "--audits", "1", "--utility", "all"],
-            "--utility",
-        ),
+        (["game", "audit", "--train", "0", "--deploy", "3", "--audits", "1",
+          "--utility", "all"], "--utility"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_code_2(capsys, argv, message) -> None:

@@ -45,7 +45,9 @@ def test_markdown() -> None:
 
 def test_csv() -> None:
     assert to_csv(TABLE) == (
-        "policy,T,mesa,p_intact\nGreedy(),2,1,\nPlan('B_A'),10,-0.25,0.333333333333\n"
+        "policy,T,mesa,p_intact\n"
+        "Greedy(),2,1,\n"
+        "Plan('B_A'),10,-0.25,0.333333333333\n"
     )
 
 
@@ -111,12 +113,7 @@ def test_deception_advantage_is_optimal_minus_greedy(lengths) -> None:
 def test_best_responses_break_ties_by_order(lengths) -> None:
     chosen = best_responses(lengths[lengths["train"] == 3], "deploy")
     assert chosen["policy"].tolist() == [
-        "Greedy()",
-        "Greedy()",
-        "Deceptive()",
-        "Deceptive()",
-        "Deceptive()",
-        "Deceptive()",
+        "Greedy()", "Greedy()", "Deceptive()", "Deceptive()", "Deceptive()", "Deceptive()"
     ]
 
 
@@ -125,9 +122,8 @@ def _digest(path) -> str:
 
 
 def test_figures_are_written_and_the_same_bytes_each_time(tmp_path, lengths) -> None:
-    by_rate = sweep(
-        {"honeypot_rate": [0, 0.2, 0.4], "train": 3, "deploy": 4}, ["greedy", "deceptive"]
-    )
+    by_rate = sweep({"honeypot_rate": [0, 0.2, 0.4], "train": 3, "deploy": 4}, ["greedy",
+                                                                                "deceptive"])
     figures = {
         "heatmap": lambda: advantage_heatmap(lengths),
         "curves": lambda: value_curves(lengths[lengths["train"] == 2], "deploy"),
@@ -137,7 +133,9 @@ def test_figures_are_written_and_the_same_bytes_each_time(tmp_path, lengths) -> 
     for name, draw in figures.items():
         first = save_figure(draw(), tmp_path / f"{name}.png", tmp_path / f"{name}.pdf", dpi=50)
         digests = [_digest(path) for path in first]
-        again = save_figure(draw(), tmp_path / f"{name}-2.png", tmp_path / f"{name}-2.pdf", dpi=50)
+        again = save_figure(
+            draw(), tmp_path / f"{name}-2.png", tmp_path / f"{name}-2.pdf", dpi=50
+        )
         assert [_digest(path) for path in again] == digests, name
         png, pdf = first
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 2000

@@ -119,9 +119,8 @@ def test_seed_plans_are_exact_across_batches(monkeypatch) -> None:
 
 NOISY = (
     Memoryless({"train": 0.2, "deploy": 0.7}),
-    Schedule.random_boundary(
-        5, [0.1, 0.2, 0.3, 0.2, 0.1, 0.1], honeypot_rate=0.3, cue_accuracy=0.8, continue_prob=0.9
-    ),
+    Schedule.random_boundary(5, [0.1, 0.2, 0.3, 0.2, 0.1, 0.1], honeypot_rate=0.3,
+                             cue_accuracy=0.8, continue_prob=0.9),
     UpdateRule(detect=0.7, rate=0.5),
     Payoffs(v_deploy=3.0, success=0.8),
 )
@@ -215,12 +214,8 @@ HAND_MODELS = [
         UpdateRule(detect=0.9, rate=0.4, drift=0.05),
         Payoffs(v_deploy=5.0, utility="any", discount=0.8),
     ),
-    (
-        Plan("ABAB", fill="A"),
-        Schedule.fixed(3, 3, cue_accuracy=0.5),
-        UpdateRule(detect=0.0),
-        Payoffs(),
-    ),
+    (Plan("ABAB", fill="A"), Schedule.fixed(3, 3, cue_accuracy=0.5), UpdateRule(detect=0.0),
+     Payoffs()),
     (Greedy(), Schedule.fixed(0, 0), HardUpdate(), Payoffs()),
     (
         Memoryless(0.5),
@@ -230,13 +225,8 @@ HAND_MODELS = [
     ),
     (
         Memoryless({"train": 0.05, "deploy": 0.95}),
-        Schedule.random_boundary(
-            5,
-            [0.0, 0.3, 0.4, 0.3, 0.0, 0.0],
-            honeypot_rate=0.25,
-            cue_accuracy=0.85,
-            continue_prob=0.95,
-        ),
+        Schedule.random_boundary(5, [0.0, 0.3, 0.4, 0.3, 0.0, 0.0], honeypot_rate=0.25,
+                                 cue_accuracy=0.85, continue_prob=0.95),
         UpdateRule(detect=0.5, rate=0.6),
         Payoffs(v_deploy=2.0, v_overseen=0.3, success=0.5, discount=0.9),
     ),
@@ -266,9 +256,8 @@ def test_agrees_over_many_small_batches(monkeypatch) -> None:
 def test_agrees_on_a_long_horizon() -> None:
     model = (
         Memoryless({"train": 0.01, "deploy": 0.5}),
-        Schedule.random_boundary(
-            200, stats.poisson(120), honeypot_rate=0.05, cue_accuracy=0.9, continue_prob=0.995
-        ),
+        Schedule.random_boundary(200, stats.poisson(120), honeypot_rate=0.05, cue_accuracy=0.9,
+                                 continue_prob=0.995),
         UpdateRule(detect=0.5, rate=0.3),
         Payoffs(v_deploy=4.0, discount=0.99),
     )
@@ -278,13 +267,8 @@ def test_agrees_on_a_long_horizon() -> None:
 def test_curves_agree_with_exact_curves() -> None:
     policy, schedule, update, payoffs = (
         Memoryless({"train": 0.2, "deploy": 0.8}),
-        Schedule.random_boundary(
-            6,
-            [0.1, 0.1, 0.3, 0.3, 0.1, 0.05, 0.05],
-            honeypot_rate=0.2,
-            cue_accuracy=0.8,
-            continue_prob=0.9,
-        ),
+        Schedule.random_boundary(6, [0.1, 0.1, 0.3, 0.3, 0.1, 0.05, 0.05], honeypot_rate=0.2,
+                                 cue_accuracy=0.8, continue_prob=0.9),
         UpdateRule(detect=0.8, rate=0.5),
         Payoffs(v_deploy=3.0, v_overseen=0.5, success=0.9),
     )
@@ -299,9 +283,8 @@ def test_curves_agree_with_exact_curves() -> None:
     for column, spread in spreads.items():
         for episode in curves.index:
             row = curves.loc[episode]
-            assert _close(
-                row[column], row[f"{column}_se"], exact.loc[episode, column], spread, row["reached"]
-            ), (column, episode)
+            assert _close(row[column], row[f"{column}_se"], exact.loc[episode, column], spread,
+                          row["reached"]), (column, episode)
 
 
 def test_drift_is_certain() -> None:
@@ -405,14 +388,8 @@ class _ByLevel(Strategy):
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return {
-            "cue": True,
-            "clock": False,
-            "memory": True,
-            "schedule": False,
-            "stochastic": False,
-            "solver": False,
-        }
+        return {"cue": True, "clock": False, "memory": True, "schedule": False,
+                "stochastic": False, "solver": False}
 
 
 @pytest.mark.parametrize("accuracy", [1.0, 0.8])

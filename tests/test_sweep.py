@@ -48,8 +48,7 @@ def loop(grid: dict, strategies: list, mode: str = "evaluate") -> pd.DataFrame:
     for values in itertools.product(*(grid[n] for n in names)):
         params = dict(zip(names, values, strict=True))
         schedule = Schedule.fixed(
-            params["train"],
-            params["deploy"],
+            params["train"], params["deploy"],
             **{k: params[k] for k in ("honeypot_rate", "cue_accuracy") if k in params},
         )
         update = UpdateRule(**{k: params[k] for k in ("detect", "rate", "drift") if k in params})
@@ -58,13 +57,8 @@ def loop(grid: dict, strategies: list, mode: str = "evaluate") -> pd.DataFrame:
             row = dict(params)
             if mode == "optimize":
                 solution = optimize(schedule, update, payoffs)
-                row.update(
-                    policy=solution.policy.name,
-                    value=solution.value,
-                    base=solution.base,
-                    rule=solution.policy.rule(),
-                    method=solution.method,
-                )
+                row.update(policy=solution.policy.name, value=solution.value, base=solution.base,
+                           rule=solution.policy.rule(), method=solution.method)
             else:
                 policy = strategy
                 if strategy == "optimal":
@@ -108,9 +102,8 @@ def test_simulate_mode_equals_the_loop_with_the_documented_seeds() -> None:
         schedule = Schedule.fixed(train, deploy, honeypot_rate=0.3)
         for j, policy in enumerate((Greedy(), Deceptive())):
             stream = np.random.SeedSequence(7, spawn_key=(cell, j))
-            estimate = simulate(
-                policy, schedule, runs=500, seed=np.random.default_rng(stream), curves=False
-            )
+            estimate = simulate(policy, schedule, runs=500, seed=np.random.default_rng(stream),
+                                curves=False)
             rows.append(estimate.summary())
     expected = pd.DataFrame(rows)
     for name in (*SCALARS, "mesa_se", "runs"):
@@ -138,14 +131,11 @@ def test_rows_are_in_grid_order_with_typed_parameter_columns() -> None:
 
 def test_model_objects_as_grid_values() -> None:
     schedules = [Schedule.fixed(2, 3), Schedule.random_boundary(4, [0, 0.5, 0.5, 0, 0])]
-    table = sweep(
-        {"schedule": schedules, "update": [HardUpdate(), UpdateRule(rate=0.5)]}, [Greedy()]
-    )
+    table = sweep({"schedule": schedules, "update": [HardUpdate(), UpdateRule(rate=0.5)]},
+                  [Greedy()])
     assert table["schedule"].tolist()[0] == "Schedule.fixed(train=2, deploy=3)"
-    assert table["update"].tolist()[:2] == [
-        "HardUpdate()",
-        "UpdateRule(detect=1.0, rate=0.5, drift=0.0)",
-    ]
+    assert table["update"].tolist()[:2] == ["HardUpdate()", "UpdateRule(detect=1.0, rate=0.5, "
+                                            "drift=0.0)"]
     assert table["mesa"].tolist()[0] == 1.0
 
 
@@ -277,10 +267,7 @@ def test_model_objects_and_sweep_plans_are_picklable() -> None:
     plan = sweep_module._Plan(
         sweep_module._grid({"train": [1], "deploy": [2]}),
         sweep_module._strategies(["greedy", "optimal"], "evaluate"),
-        "evaluate",
-        10,
-        0,
-        True,
+        "evaluate", 10, 0, True,
     )
     assert pickle.loads(pickle.dumps(plan)) == plan
 
@@ -295,9 +282,8 @@ def serial() -> pd.DataFrame:
 
 
 def test_process_pool_equals_serial(serial) -> None:
-    table = sweep(
-        SLOW_GRID, SLOW_STRATEGIES, executor="processes", workers=2, chunk_size=5, closed_form=False
-    )
+    table = sweep(SLOW_GRID, SLOW_STRATEGIES, executor="processes", workers=2, chunk_size=5,
+                  closed_form=False)
     pd.testing.assert_frame_equal(table, serial)
 
 
@@ -315,7 +301,8 @@ def test_dask_local_cluster_equals_the_local_run(serial) -> None:
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        table = sweep(SLOW_GRID, SLOW_STRATEGIES, executor=client, chunk_size=4, closed_form=False)
+        table = sweep(SLOW_GRID, SLOW_STRATEGIES, executor=client, chunk_size=4,
+                      closed_form=False)
     pd.testing.assert_frame_equal(table, serial)
 
 
@@ -394,16 +381,11 @@ def test_a_checkpoint_for_other_arguments_is_refused(tmp_path) -> None:
         assert "other arguments" in str(error.value)
     assert path.read_bytes() == before
     simulated = tmp_path / "simulated.csv"
-    sweep({"train": [1], "deploy": [3]}, ["greedy"], mode="simulate", runs=10, checkpoint=simulated)
+    sweep({"train": [1], "deploy": [3]}, ["greedy"], mode="simulate", runs=10,
+          checkpoint=simulated)
     with pytest.raises(ValueError, match="seed"):
-        sweep(
-            {"train": [1], "deploy": [3]},
-            ["greedy"],
-            mode="simulate",
-            runs=10,
-            seed=1,
-            checkpoint=simulated,
-        )
+        sweep({"train": [1], "deploy": [3]}, ["greedy"], mode="simulate", runs=10, seed=1,
+              checkpoint=simulated)
 
 
 def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path) -> None:
@@ -449,11 +431,8 @@ def test_resume_after_the_process_is_killed(tmp_path) -> None:
         f"executor='serial', progress=False, **{KILL_ARGUMENTS!r})\n"
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     deadline = time.monotonic() + 60
     try:
