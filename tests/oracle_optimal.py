@@ -182,3 +182,54 @@ def all_controllers(horizon: int, outcomes_after: dict[int, tuple[int, ...]]):
             action=np.array(action, dtype=float),
             child=child,
         )
+
+
+def all_plan_values(schedule, update, payoffs) -> np.ndarray:
+    """Mesa utility of every pure plan at once (plan ``i``: bit ``t`` of ``i`` set = A in
+    episode ``t + 1``), for a model where only the original agent decides.
+
+    Written from docs/explanation/model.md: with ``rate = 1`` a detected defection
+    leaves a self that complies for ever, and so does an overseen compliance when
+    ``drift > 0`` (the caller checks that the drifted self no longer prefers A). The
+    state per plan is the probability of being intact in training, intact in
+    deployment with the goal open, and intact in deployment with the goal met.
+    """
+    n = schedule.horizon
+    plans = np.arange(2**n)
+    pmf = schedule.train_pmf
+    survival = [float(pmf[t + 1 :].sum()) for t in range(n + 1)]
+    h = schedule.honeypots()
+    d, s = update.detect, payoffs.success
+    rho = payoffs.discount * schedule.continue_prob
+    drifts = update.drift > 0
+    train = np.full(plans.size, 1.0 - pmf[0])
+    open_ = np.full(plans.size, float(pmf[0]))
+    met = np.zeros(plans.size)
+    total = np.zeros(plans.size)
+    for t in range(n):
+        a = ((plans >> t) & 1).astype(float)
+        watched = h[t]
+        if payoffs.utility == "count":
+            deployed = open_ + met
+            gain = train * payoffs.v_overseen + deployed * (
+                watched * payoffs.v_overseen + (1 - watched) * s * payoffs.v_deploy
+            )
+        else:
+            gain = open_ * (1 - watched) * s
+        total += rho**t * a * gain
+        # Defect: a detected overseen defection ends the agent; a success meets the goal.
+        d_train = train * (1 - d)
+        d_open = open_ * (watched * (1 - d) + (1 - watched) * (1 - s))
+        d_met = met * (1 - watched * d) + open_ * (1 - watched) * s
+        # Comply: with drift, an overseen compliance ends the agent.
+        c_train = train * (0.0 if drifts else 1.0)
+        c_open = open_ * ((1 - watched) if drifts else 1.0)
+        c_met = met * ((1 - watched) if drifts else 1.0)
+        train = a * d_train + (1 - a) * c_train
+        open_ = a * d_open + (1 - a) * c_open
+        met = a * d_met + (1 - a) * c_met
+        # Training ends after this episode with probability pmf[t + 1] / P(T > t).
+        hazard = pmf[t + 1] / survival[t] if survival[t] > 0 else 0.0
+        open_ = open_ + train * hazard
+        train = train * (1 - hazard)
+    return total

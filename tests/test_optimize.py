@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracle_optimal import all_controllers, best_plan, best_table, known_phase_optimum
+from oracle_optimal import best_plan, best_table, known_phase_optimum
 
 from deception_sim import (
     Aligned,
@@ -23,15 +23,10 @@ from deception_sim import (
     Threshold,
     UpdateRule,
     evaluate,
-    objective_levels,
 )
-from deception_sim.exact.evaluation import from_tree_curves
-from deception_sim.exact.tree import evaluate_controller
 from deception_sim.montecarlo import simulate
 from deception_sim.solvers import Optimal, optimize
-from deception_sim.solvers import clock as clock_module
 from deception_sim.solvers import known_phase as known_phase_module
-from deception_sim.strategies.controller import UNCHANGED, UPDATED
 from deception_sim.testing import payoffs, schedules, update_rules
 
 MAZE = Schedule.fixed(train=2, deploy=3)
@@ -80,91 +75,6 @@ def test_known_phase_is_the_best_closed_loop_table(schedule, update, pay) -> Non
     assert solution.value == pytest.approx(best_table(schedule, update, pay), abs=1e-9)
 
 
-@settings(max_examples=25)
-@given(schedules(max_horizon=5), payoffs())
-def test_clock_without_a_cue_is_the_best_plan(schedule, pay) -> None:
-    # No cue and the hard update: an intact agent's history is fixed by its plan.
-    schedule = dataclasses.replace(schedule, cue_accuracy=0.5)
-    solution = optimize(schedule, HardUpdate(), pay, "clock")
-    value, _ = best_plan(schedule, HardUpdate(), pay)
-    assert solution.value == pytest.approx(value, abs=1e-9)
-    assert evaluate(solution.policy, schedule, HardUpdate(), pay).mesa == pytest.approx(
-        solution.value, abs=1e-9
-    )
-
-
-@settings(max_examples=15)
-@given(schedules(max_horizon=2), HARD_RULES, payoffs(), st.sampled_from([0.6, 0.8, 0.95]))
-def test_clock_with_a_noisy_cue_is_the_best_of_all_histories(schedule, update, pay, cue) -> None:
-    # Every deterministic policy of a two-episode agent that remembers its cues and
-    # whether it was modified: the tree solver must find the best.
-    schedule = dataclasses.replace(schedule, cue_accuracy=cue)
-    outcomes = {0: (UNCHANGED,), 1: (UNCHANGED, UPDATED)}
-    best = max(
-        evaluate_controller_totals(tree, schedule, update, pay)
-        for tree in all_controllers(schedule.horizon, outcomes)
-    )
-    solution = optimize(schedule, update, pay, "clock")
-    assert solution.value == pytest.approx(best, abs=1e-9)
-    assert evaluate(solution.policy, schedule, update, pay).mesa == pytest.approx(
-        solution.value, abs=1e-9
-    )
-
-
-def evaluate_controller_totals(tree, schedule, update, pay) -> float:
-    curves = evaluate_controller(tree, schedule, update, pay)
-    return from_tree_curves(curves, schedule, pay)[0].mesa
-
-
-@given(observable(max_horizon=4), update_rules(), payoffs())
-def test_the_history_tree_with_a_perfect_cue_is_the_known_phase_solution(schedule, update, pay):
-    # Memory is worth nothing when the phase is seen (the phase process is Markov), so the
-    # tree over all histories and backward induction over (episode, phase, level) agree.
-    # (With an "any" goal and modified selves they need not: a self cannot see whether
-    # the goal was met, and the tree weighs that by its probability; see the docs.)
-    assume(pay.utility == "count" or len(objective_levels(update, pay.indifference)) == 1)
-    tree = clock_module._tree(schedule, update, pay)
-    assert tree.value == pytest.approx(optimize(schedule, update, pay).value, abs=1e-9)
-
-
-@given(schedules(max_horizon=5), payoffs())
-def test_the_history_tree_without_a_cue_is_the_probe_solution(schedule, pay) -> None:
-    schedule = dataclasses.replace(schedule, cue_accuracy=0.5)
-    tree = clock_module._tree(schedule, HardUpdate(), pay)
-    assert tree.value == pytest.approx(
-        optimize(schedule, HardUpdate(), pay, "clock").value, abs=1e-9
-    )
-
-
-def test_the_clock_optimum_with_a_noisy_cue_reads_past_cues() -> None:
-    # Training lasts 0 or 3 episodes of 5; the cue is right 80% of the time. Three
-    # "deploy" cues in a row say more than one: the agent that remembers them gets 3.18,
-    # the best that reads only the clock and the current cue 3.
-    schedule = Schedule.random_boundary(5, [0.5, 0, 0, 0.5, 0, 0], cue_accuracy=0.8)
-    solution = optimize(schedule, information="clock")
-    assert solution.method.startswith("exact backward induction over the tree")
-    assert solution.policy.metadata["memory"]
-    with pytest.raises(ValueError, match="history"):
-        solution.policy.decision_table(schedule)
-    exact = evaluate(solution.policy, schedule)
-    assert exact.mesa == pytest.approx(solution.value, abs=1e-12)
-    mc = simulate(solution.policy, schedule, runs=50_000, seed=5)
-    assert abs(mc.mesa - exact.mesa) < 5 * mc.mesa_se
-    # It does better than any policy that reads only the current cue and the clock.
-    assert best_table(schedule, HardUpdate(), Payoffs()) == pytest.approx(3.0, abs=1e-12)
-    assert solution.value == pytest.approx(3.18, abs=1e-12)
-
-
-def test_probing_by_hand() -> None:
-    # T uniform on 1..3 in a horizon of 5, no cue: probing in episode 3 is caught when
-    # T = 3 (1 apple) and otherwise finds deployment (3 apples): 7/3 > 2 (waiting to 4).
-    hidden = Schedule.random_boundary(5, [0, 1 / 3, 1 / 3, 1 / 3, 0, 0], observable=False)
-    solution = optimize(hidden, information="clock")
-    assert solution.diagnostics["probe_episode"] == 3
-    assert solution.policy.rule() == "BBAAA"
-    assert solution.value == pytest.approx(7 / 3, abs=1e-12)
-
-
 def test_memoryless_by_hand() -> None:
     # No cue, T=2, D=3: f(p) = 5p - 7p^2 + 3p^3, maximal at p = 5/9 with 825/729 apples.
     solution = optimize(Schedule.fixed(2, 3, observable=False), information="memoryless")
@@ -196,58 +106,6 @@ def test_memoryless_is_never_beaten_by_a_fine_grid(schedule, utility) -> None:
         for a, b in grid
     )
     assert solution.value >= best - 1e-12
-
-
-# ---------------------------------------------------------------- claims (docs/explanation)
-@given(observable(), HARD_RULES, payoffs())
-def test_claim_the_optimum_beats_every_built_in(schedule, update, pay) -> None:
-    value = optimize(schedule, update, pay, "known_phase").value
-    for policy in built_ins(schedule):
-        assert value >= evaluate(policy, schedule, update, pay).mesa - 1e-9, policy
-
-
-@given(st.integers(1, 6), st.integers(1, 6), st.sampled_from([0.0, 0.1, 0.5]))
-def test_claim_deception_is_optimal_with_a_perfect_cue(train, deploy, honeypot) -> None:
-    schedule = Schedule.fixed(train, deploy, honeypot_rate=honeypot)
-    optimum = optimize(schedule).value
-    deceptive = evaluate(Deceptive(), schedule).mesa
-    greedy = evaluate(Greedy(), schedule).mesa
-    assert deceptive == pytest.approx(optimum, abs=1e-12)
-    assert (deceptive > greedy + 1e-12) == (deploy >= 2)
-
-
-@given(st.integers(0, 6), HARD_RULES, st.sampled_from([0.0, 0.3]))
-def test_claim_without_deployment_deception_never_helps(train, update, honeypot) -> None:
-    schedule = Schedule.fixed(train, 0, honeypot_rate=honeypot)
-    optimum = optimize(schedule, update).value
-    assert optimum == pytest.approx(evaluate(Greedy(), schedule, update).mesa, abs=1e-12)
-    assert evaluate(Deceptive(), schedule, update).mesa == 0.0
-
-
-@given(st.integers(0, 5), st.integers(0, 5), st.sampled_from([0.0, 0.2]), HARD_RULES, payoffs())
-def test_claim_more_deployment_never_hurts(train, deploy, honeypot, update, pay) -> None:
-    shorter = optimize(Schedule.fixed(train, deploy, honeypot_rate=honeypot), update, pay).value
-    longer = optimize(Schedule.fixed(train, deploy + 1, honeypot_rate=honeypot), update, pay)
-    assert longer.value >= shorter - 1e-12
-
-
-@given(observable(), st.sampled_from([0.0, 0.25, 0.5, 0.75]), st.floats(0.0, 0.25), payoffs())
-def test_claim_better_detection_never_helps_the_agent(schedule, detect, more, pay) -> None:
-    weaker = optimize(schedule, UpdateRule(detect=detect), pay).value
-    stronger = optimize(schedule, UpdateRule(detect=detect + more), pay).value
-    assert stronger <= weaker + 1e-12
-
-
-@settings(max_examples=30)
-@given(schedules(max_horizon=5), payoffs(), st.sampled_from([0.5, 0.7, 1.0]))
-def test_claim_clock_beats_memoryless_and_known_phase_beats_clock(schedule, pay, cue) -> None:
-    schedule = dataclasses.replace(schedule, cue_accuracy=cue)
-    clock = optimize(schedule, HardUpdate(), pay, "clock").value
-    memoryless = optimize(schedule, HardUpdate(), pay, "memoryless").value
-    seen = dataclasses.replace(schedule, cue_accuracy=1.0)
-    known = optimize(seen, HardUpdate(), pay, "known_phase").value
-    assert clock >= memoryless - 1e-9
-    assert known >= clock - 1e-9
 
 
 # ---------------------------------------------------------------- the solver itself
@@ -319,8 +177,15 @@ def test_optimal_is_built_from_what_a_solver_found_and_solves_nothing() -> None:
     [
         ((MAZE, None, None, "psychic"), "information"),
         ((Schedule.fixed(2, 3, cue_accuracy=0.8), None, None, "known_phase"), "cue_accuracy"),
-        ((Schedule.fixed(5, 5, cue_accuracy=0.8), None, None, "clock"), "cue_accuracy"),
-        ((Schedule.fixed(5, 5, observable=False), UpdateRule(rate=0.5), None, "clock"), "clock"),
+        (
+            (
+                Schedule.fixed(5, 5, cue_accuracy=0.8),
+                UpdateRule(rate=0.5),
+                Payoffs(v_deploy=3.0, utility="any"),
+                "clock",
+            ),
+            "utility='any'",
+        ),
         (("maze", None, None, "clock"), "schedule"),
     ],
 )

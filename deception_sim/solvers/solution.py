@@ -28,6 +28,11 @@ class Diagnostics:
         Observation histories explored, and nodes kept, by the exact tree solver.
     evaluations:
         Exact evaluations made by the memoryless solver.
+    pieces:
+        The most pieces of belief the clock solver over beliefs kept at one
+        (episode, level).
+    grid:
+        Beliefs on the grid of the clock agent's certified bounds.
     curve:
         The memoryless solver's values on its dense bracket (read-only).
 
@@ -44,6 +49,8 @@ class Diagnostics:
     histories: int | None = None
     nodes: int | None = None
     evaluations: int | None = None
+    pieces: int | None = None
+    grid: int | None = None
     curve: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +113,11 @@ class Solution:
         How it was found.
     diagnostics:
         Solver details (:class:`Diagnostics`).
+    upper:
+        An upper bound on the optimum: ``value`` itself when the solver is
+        exact (the default), larger when it only bounds the optimum (the clock
+        agent with a noisy cue at long horizons: ``value`` is then the exact
+        value of the returned policy, a lower bound).
 
     >>> from deception_sim import Schedule, optimize
     >>> optimize(Schedule.fixed(2, 3)).summary()["rule"]
@@ -117,6 +129,22 @@ class Solution:
     base: float
     method: str
     diagnostics: Diagnostics = field(default_factory=Diagnostics, repr=False)
+    upper: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.upper is None:
+            object.__setattr__(self, "upper", self.value)
+
+    @property
+    def gap(self) -> float:
+        """``upper - value``: 0 when the solver is exact."""
+        assert self.upper is not None
+        return self.upper - self.value
+
+    @property
+    def exact(self) -> bool:
+        """Whether ``value`` is the optimum (not only a lower bound on it)."""
+        return self.gap == 0.0
 
     @property
     def information(self) -> str:

@@ -120,9 +120,15 @@ class Optimal(Strategy):
     @property
     def metadata(self) -> dict[str, bool]:
         if self.controller_tree is not None:
-            actions = self.controller_tree.action
+            tree = self.controller_tree
+            actions = tree.action
+            # It reads the cue if a choice, or where the agent goes next, depends on it.
+            cue = bool(
+                (actions[:, 0] != actions[:, 1]).any()
+                or (tree.child[:, 0] != tree.child[:, 1]).any()
+            )
             return metadata(
-                cue=True,
+                cue=cue,
                 clock=True,
                 memory=True,
                 schedule=True,
@@ -136,7 +142,7 @@ class Optimal(Strategy):
         return metadata(
             cue=columns_differ,
             clock=rows_differ,
-            memory=self.information == "clock",
+            memory=False,  # a table reads the episode, the cue and the agent's own objective
             schedule=True,
             stochastic=bool(((table > 0) & (table < 1)).any()),
             solver=True,
@@ -186,7 +192,8 @@ class Optimal(Strategy):
             return plan
         if self.controller_tree is not None:
             tree = self.controller_tree
-            return f"a tree of {tree.nodes} observation histories (it reads past cues)"
+            reads = "past cues" if self.metadata["cue"] else "when its objective moved"
+            return f"a graph of {tree.nodes} observation histories (it reads {reads})"
         intact = self._intact()
         if self.schedule.cue_accuracy == 0.5 or not self.metadata["cue"]:
             return "".join("A" if a else "B" for a in intact[:, 0])
