@@ -5,15 +5,19 @@ validated and hashable, and they say *what* happens in a run; the one
 definition of what happens within an episode is :mod:`deception_sim.model.episode`.
 """
 
-from .payoffs import UTILITIES, Payoffs
+from .kinds import EpisodeKinds, Kind
+from .payoffs import MISSED, UTILITIES, Payoffs
 from .schedule import CUES, PHASES, Schedule
 from .update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels, prefers_mesa
 
 __all__ = [
     "CUES",
+    "MISSED",
     "PHASES",
     "UTILITIES",
+    "EpisodeKinds",
     "HardUpdate",
+    "Kind",
     "ObjectiveLevels",
     "Payoffs",
     "Schedule",
