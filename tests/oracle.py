@@ -139,7 +139,7 @@ def _run_given_boundary(table, train, schedule, update, payoffs):
                 schedule, phase, update, payoffs, honeypots[t - 1]
             ):
 
-                def p_a(cue, j=j):
+                def p_a(cue, j=j, row=row):
                     return float(row[cue] if j is None or np.ndim(row[cue]) == 0 else row[cue][j])
 
                 for p, overseen, defected in _episode_outcomes(phase, h, accuracy, p_a, live):

@@ -29,7 +29,9 @@ class KindSimulator:
         n = schedule.horizon
         levels = objective_levels(update, payoffs.indifference)
         # A per-level table is indexed by level; a shared one is the same for every level.
-        self.table = table if table.ndim == 4 else np.broadcast_to(table, (len(levels), *table.shape))
+        self.table = (
+            table if table.ndim == 4 else np.broadcast_to(table, (len(levels), *table.shape))
+        )
         # lookup[k, m]: the level of objective state (k, m), -1 when it no longer prefers A.
         self.lookup = np.full((levels.updates.max() + 2, levels.compliant.max() + 2), -1, np.intp)
         self.lookup[levels.updates, levels.compliant] = np.arange(len(levels))

@@ -225,13 +225,17 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
     """
     table = np.asarray(policy.decision_table(schedule), dtype=float)
     n = schedule.horizon
-    allowed = [(n, 2)] + ([] if levels is None else [(levels, n, 2)])
+    allowed = [(n, 2)]
+    per_level: tuple[int, ...] | None = None if levels is None else (levels, n, 2)
     count = None if schedule.kinds is None else len(schedule.kinds)
     if count is not None:
         # With kinds a 3-d table is (episodes, cues, kinds): per-level tables carry kinds too.
-        allowed = [(n, 2), (n, 2, count)] + ([] if levels is None else [(levels, n, 2, count)])
-    if table.shape not in allowed:
+        allowed.append((n, 2, count))
+        per_level = None if levels is None else (levels, n, 2, count)
+    if table.shape not in allowed and table.shape != per_level:
         shapes = ", or ".join(str(shape) for shape in allowed)
+        if per_level is not None:
+            shapes += f", or {per_level} per-level"
         axes = "episodes x cues" + ("" if count is None else " [x kinds]")
         raise ValueError(
             f"the decision table of {_label(policy)} has shape {table.shape}; "
