@@ -414,8 +414,11 @@ class Schedule:
         else:
             ks = np.arange(self.horizon + 1)
             text = f"N={self.horizon}, E[T]={float(ks @ self.train_pmf):.4g}"
-        if isinstance(self.honeypot_rate, np.ndarray) or self.honeypot_rate:
-            text += f", honeypot={np.mean(self.honeypots()) if self.horizon else 0:.4g}"
+        # With kinds, the rate over the kinds (each kind may have its own).
+        oversight = self.deploy_oversight()
+        kinds_audit = self.kinds is not None and bool(oversight.any())
+        if isinstance(self.honeypot_rate, np.ndarray) or self.honeypot_rate or kinds_audit:
+            text += f", honeypot={np.mean(oversight) if self.horizon else 0:.4g}"
         if self.cue_accuracy != 1.0:
             text += f", cue={self.cue_accuracy:.4g}"
         if self.continue_prob != 1.0:
