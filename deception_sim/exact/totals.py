@@ -63,9 +63,10 @@ def _open(rec: Recursion) -> tuple[np.ndarray, np.ndarray]:
     if rec.payoffs.needed == 1:
         return rec.safe_train, rec.safe_deploy
     blocks = (rec.payoffs.needed, rec.levels)
-    return tuple(  # type: ignore[return-value]
+    train, deploy = (
         s.reshape(*blocks, s.shape[-1]).sum(axis=0) for s in (rec.safe_train, rec.safe_deploy)
     )
+    return train, deploy
 
 
 def _parts(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -100,7 +101,7 @@ class EpisodeKinds:
         ``train[j]`` is the probability that a training episode is of kind
         ``j`` (``K`` numbers summing to 1).
     deploy:
-        The same for a deployment episode; ``None`` (default) is ``train``.
+        The same for a deployment episode; empty or ``None`` (default) is ``train``.
 
     >>> kinds = EpisodeKinds(
     ...     (Kind("subtle", success=0.9, detect=0.3), Kind("obvious", success=0.3)),
@@ -113,7 +114,7 @@ class EpisodeKinds:
 
     kinds: tuple[Kind, ...]
     train: tuple[float, ...]
-    deploy: tuple[float, ...] | None = None
+    deploy: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         kinds = tuple(self.kinds) if isinstance(self.kinds, (list, tuple)) else None
@@ -126,7 +127,7 @@ class EpisodeKinds:
         train = _distribution("kinds' train probabilities", self.train, len(kinds))
         deploy = (
             train
-            if self.deploy is None
+            if self.deploy is None or (isinstance(self.deploy, tuple) and not self.deploy)
             else _distribution("kinds' deploy probabilities", self.deploy, len(kinds))
         )
         object.__setattr__(self, "kinds", kinds)
@@ -163,7 +164,7 @@ class EpisodeKinds:
         out.setflags(write=False)
         return out
 
-    def replace_all(self, **changes: float | None) -> EpisodeKinds:
+    def replace_all(self, **changes: Any) -> EpisodeKinds:
         """The same kinds with one or more fields replaced in every kind.
 
         >>> EpisodeKinds.uniform(Kind("a", success=0.5)).replace_all(success=None).kinds

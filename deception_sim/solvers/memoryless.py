@@ -179,7 +179,7 @@ def _cells(schedule: Schedule) -> list[tuple[int, tuple[int, ...]]]:
     ]
     q = schedule.cue_accuracy
     seen = [[q, 1.0 - q], [1.0 - q, q]]  # [phase][cue]
-    cells = []
+    cells: list[tuple[int, tuple[int, ...]]] = []
     for j in range(len(kinds)):
         shown = [
             cue

@@ -225,7 +225,7 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
     """
     table = np.asarray(policy.decision_table(schedule), dtype=float)
     n = schedule.horizon
-    allowed = [(n, 2)]
+    allowed: list[tuple[int, ...]] = [(n, 2)]
     per_level: tuple[int, ...] | None = None if levels is None else (levels, n, 2)
     count = None if schedule.kinds is None else len(schedule.kinds)
     if count is not None:

@@ -9,6 +9,7 @@ its table has one) a closed :meth:`~deception_sim.strategies.Strategy.form`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,9 +190,9 @@ class Memoryless(Strategy):
 
     by_kind: tuple[tuple[str, float, float], ...]
 
-    def __init__(self, p: float | dict[str, float] | dict[str, float | dict[str, float]]) -> None:
+    def __init__(self, p: float | Mapping[str, float | Mapping[str, float]]) -> None:
         # Stored as (kind, on the train cue, on the deploy cue); the kind "" is every kind.
-        if isinstance(p, dict) and p and not set(p) & set(CUES):
+        if isinstance(p, Mapping) and p and not set(p) & set(CUES):
             entries = []
             for name, value in p.items():
                 if not isinstance(name, str) or not name:
@@ -258,7 +259,7 @@ class Memoryless(Strategy):
 
 def _cue_pair(value: object, name: str) -> tuple[float, float]:
     """A probability, or a dict over both cues, as ``(on the train cue, on the deploy cue)``."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         unknown = sorted(map(str, set(value) - set(CUES)))
         missing = sorted(set(CUES) - set(value))
         if unknown or missing:

@@ -148,7 +148,7 @@ class Optimal(Strategy):
             clock=rows_differ,
             memory=self.information == "clock",
             schedule=True,
-            stochastic=bool(((self.table > 0) & (self.table < 1)).any()),
+            stochastic=bool(((table > 0) & (table < 1)).any()),
             solver=True,
             kind=kinds_differ,
         )
