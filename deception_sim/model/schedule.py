@@ -304,7 +304,13 @@ class Schedule:
         return total
 
     def kind_honeypots(self, name: str) -> np.ndarray:
-        """Per-episode probability that a deployment episode of kind ``name`` is overseen."""
+        """Per-episode probability that a deployment episode of kind ``name`` is overseen.
+
+        >>> from deception_sim.model.kinds import EpisodeKinds, Kind
+        >>> kinds = EpisodeKinds.uniform(Kind("a", honeypot_rate=1.0), Kind("b"))
+        >>> Schedule.fixed(0, 2, honeypot_rate=0.5, kinds=kinds).kind_honeypots("b").tolist()
+        [0.5, 0.5]
+        """
         if self.kinds is None:
             raise ValueError("kind_honeypots needs a schedule with kinds")
         kind = self.kinds.kinds[self.kinds.index(name)]

@@ -60,6 +60,12 @@ def clock_unsupported(schedule: Schedule, payoffs: Payoffs) -> str | None:
     are made for the seed's payoffs and a schedule without kinds of episode,
     so it refuses kinds, ``missed="through"``, ``v_detected``, ``v_clean``
     and ``needed > 1`` (a negative ``v_overseen`` is a value like any other).
+
+    >>> clock_unsupported(Schedule.fixed(2, 3), Payoffs(missed="through"))
+    "information='clock' does not support missed (got missed='through'); use \
+information='memoryless' or 'known_phase'"
+    >>> clock_unsupported(Schedule.fixed(2, 3), Payoffs(v_overseen=-1.0)) is None
+    True
     """
     if schedule.kinds is not None:
         return (
