@@ -128,7 +128,7 @@ def from_tree_curves(
     if payoffs.utility == "any":
         frame["p_first_success"] = curves["p_first_success"]
     scalars = totals.Totals(
-        mesa=mesa,
+        mesa=mesa + 0.0,  # no -0.0
         base=float(weight @ curves["base_gain"]),
         harm=float(reach @ curves["harm"]),
         p_intact=min(1.0, max(0.0, float(ends @ curves["p_intact"]))) if n else 1.0,

@@ -154,7 +154,7 @@ def totals(rec: Recursion) -> Totals:
         first = _window(first_train, train, n) + _window(first_deploy, deploy, n)
         mesa += clean_value(first, schedule, payoffs)
     return Totals(
-        mesa=float(mesa),
+        mesa=float(mesa) + 0.0,  # no -0.0 (a negative value times no defection)
         base=float(base),
         harm=float(harm),
         p_intact=min(1.0, max(0.0, p_intact)),
