@@ -30,6 +30,13 @@ a small schedule and payoff table you can then evaluate by hand.
 :func:`models` draws a whole ``(policy, schedule, update, payoffs)`` tuple
 whose parts fit together, for claims about every model at once.
 
+The richer parts of the model are off by default, so a claim states what it
+covers: ``schedules(kinds=True)`` draws kinds of episode
+(:func:`episode_kinds`), ``payoffs(extended=True)`` the values ``v_detected``
+and ``v_clean``, a negative ``v_overseen``, ``missed="through"`` and goals of
+several successes, and ``models(extended=True)`` both (with strategies that
+read the kind).
+
 The models drawn are kept small (horizons up to ``max_horizon``, a handful
 of live objective levels) so that exact evaluation stays cheap. ``hypothesis``
 is a test dependency (the ``test`` extra), not a dependency of the package;
@@ -40,7 +47,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from .model.payoffs import UTILITIES, Payoffs
+from .model.kinds import EpisodeKinds, Kind
+from .model.payoffs import MISSED, UTILITIES, Payoffs
 from .model.schedule import Schedule
 from .model.update import HardUpdate, UpdateRule
 from .strategies import (
@@ -56,6 +64,7 @@ from .strategies import (
 
 __all__ = [
     "built_in_strategies",
+    "episode_kinds",
     "models",
     "payoffs",
     "schedules",
@@ -94,6 +103,46 @@ def _train_pmfs(draw: st.DrawFn, horizon: int) -> list[float]:
     return [w / total for w in weights]
 
 
+def _optional_probability() -> st.SearchStrategy[float | None]:
+    return st.one_of(st.none(), _probabilities())
+
+
+def _distribution(draw: st.DrawFn, size: int) -> tuple[float, ...]:
+    """``size`` probabilities summing to 1 (zeros and point masses included)."""
+    weights = draw(st.lists(_weights(), min_size=size, max_size=size))
+    if sum(weights) == 0.0:
+        weights[draw(st.integers(min_value=0, max_value=size - 1))] = 1.0
+    total = sum(weights)
+    return tuple(w / total for w in weights)
+
+
+@st.composite
+def episode_kinds(draw: st.DrawFn, max_kinds: int = 3) -> EpisodeKinds:
+    """Kinds of episode: 1 to ``max_kinds`` kinds, each setting its own success,
+    detection and honeypot rate or not (``None``), with a distribution per phase
+    (the same in both phases, or not).
+
+    >>> from hypothesis import given
+    >>> @given(episode_kinds(max_kinds=2))
+    ... def test_sums(kinds):
+    ...     assert abs(sum(kinds.deploy) - 1.0) < 1e-9 and 1 <= len(kinds) <= 2
+    >>> test_sums()
+    """
+    size = draw(st.integers(min_value=1, max_value=max_kinds))
+    kinds = tuple(
+        Kind(
+            f"k{j}",
+            success=draw(_optional_probability()),
+            detect=draw(_optional_probability()),
+            honeypot_rate=draw(_optional_probability()),
+        )
+        for j in range(size)
+    )
+    train = _distribution(draw, size)
+    deploy = train if draw(st.booleans()) else _distribution(draw, size)
+    return EpisodeKinds(kinds, train=train, deploy=deploy)
+
+
 @st.composite
 def schedules(
     draw: st.DrawFn,
@@ -103,6 +152,7 @@ def schedules(
     cues: bool = True,
     continuation: bool = True,
     min_horizon: int = 1,
+    kinds: bool = False,
 ) -> Schedule:
     """Schedules with a horizon of ``min_horizon..max_horizon`` episodes.
 
@@ -114,7 +164,8 @@ def schedules(
     ``continuation=False`` makes every run last the whole horizon; otherwise
     the honeypot rate (one number, or one per episode), the cue accuracy (in
     [0.5, 1], both ends included) and the continuation probability (in (0, 1],
-    1 included) are drawn too.
+    1 included) are drawn too. ``kinds=True`` adds kinds of episode
+    (:func:`episode_kinds`).
 
     >>> from hypothesis import given
     >>> @given(schedules(max_horizon=3, honeypots=False))
@@ -141,6 +192,8 @@ def schedules(
         options["continue_prob"] = draw(
             st.one_of(st.sampled_from([1.0, 0.5]), st.floats(min_value=0.05, max_value=1.0))
         )
+    if kinds:
+        options["kinds"] = draw(episode_kinds())
     if fixed is None:
         fixed = draw(st.booleans())
     if fixed:
@@ -187,13 +240,15 @@ def _values() -> st.SearchStrategy[float]:
 
 
 @st.composite
-def payoffs(draw: st.DrawFn) -> Payoffs:
+def payoffs(draw: st.DrawFn, extended: bool = False) -> Payoffs:
     """Payoff tables: values in [0, 3], any success probability, both utilities.
 
     ``v_deploy`` and ``v_overseen`` are drawn from [0, 3] (0 and 1 often:
     ``v_deploy=0`` is an agent indifferent even before any update), ``success``
     from [0, 1], ``utility`` from ``"count"`` and ``"any"`` and ``discount``
-    from (0, 1] (1 often).
+    from (0, 1] (1 often). ``extended=True`` also draws ``v_overseen`` from
+    [-2, 3], ``v_detected`` and ``v_clean`` from [-2, 2] (0 often), ``missed``
+    and, with ``"any"``, ``needed`` from 1..3.
 
     >>> from hypothesis import given
     >>> @given(payoffs())
@@ -201,7 +256,7 @@ def payoffs(draw: st.DrawFn) -> Payoffs:
     ...     assert 0.25 <= pay.indifference <= 1.0
     >>> test_indifference()
     """
-    return Payoffs(
+    table = Payoffs(
         v_deploy=draw(_values()),
         v_overseen=draw(_values()),
         success=draw(_probabilities()),
@@ -210,6 +265,29 @@ def payoffs(draw: st.DrawFn) -> Payoffs:
             st.one_of(st.sampled_from([1.0, 0.5]), st.floats(min_value=0.05, max_value=1.0))
         ),
     )
+    if not extended:
+        return table
+    signed = st.one_of(st.sampled_from([0.0, -1.0, 1.0]), st.floats(min_value=-2.0, max_value=2.0))
+    return Payoffs(
+        v_deploy=table.v_deploy,
+        v_overseen=draw(st.one_of(st.just(table.v_overseen), st.floats(-2.0, 3.0))),
+        success=table.success,
+        utility=table.utility,
+        discount=table.discount,
+        v_detected=draw(signed),
+        v_clean=draw(signed),
+        missed=draw(st.sampled_from(MISSED)),
+        needed=draw(st.integers(1, 3)) if table.utility == "any" else 1,
+    )
+
+
+def _kind_aware(names: tuple[str, ...]) -> st.SearchStrategy[Strategy]:
+    """Memoryless strategies with one probability per (kind, cue)."""
+    cells = st.one_of(
+        _probabilities(),
+        st.fixed_dictionaries({"train": _probabilities(), "deploy": _probabilities()}),
+    )
+    return st.fixed_dictionaries({name: cells for name in names}).map(Memoryless)
 
 
 def _strategies(max_plan: int, max_start: int) -> st.SearchStrategy[Strategy]:
@@ -257,7 +335,8 @@ def built_in_strategies(max_horizon: int = 6) -> st.SearchStrategy[Strategy]:
 
 
 def strategies_for(schedule: Schedule) -> st.SearchStrategy[Strategy]:
-    """Built-in strategies that fit ``schedule`` (a :class:`Plan` no longer than its horizon).
+    """Built-in strategies that fit ``schedule`` (a :class:`Plan` no longer than its horizon;
+    on a schedule with kinds of episode, also :class:`Memoryless` strategies that read the kind).
 
     >>> from hypothesis import given
     >>> maze = Schedule.fixed(train=2, deploy=3)
@@ -266,16 +345,22 @@ def strategies_for(schedule: Schedule) -> st.SearchStrategy[Strategy]:
     ...     assert policy.decision_table(maze).shape == (5, 2)
     >>> test_table_shape()
     """
-    return _strategies(max_plan=schedule.horizon, max_start=schedule.horizon + 1)
+    found = _strategies(max_plan=schedule.horizon, max_start=schedule.horizon + 1)
+    if schedule.kinds is None:
+        return found
+    return st.one_of(found, _kind_aware(schedule.kinds.names))
 
 
 @st.composite
-def models(draw: st.DrawFn, max_horizon: int = 6) -> tuple[Strategy, Schedule, UpdateRule, Payoffs]:
+def models(
+    draw: st.DrawFn, max_horizon: int = 6, extended: bool = False
+) -> tuple[Strategy, Schedule, UpdateRule, Payoffs]:
     """A whole model ``(policy, schedule, update, payoffs)`` whose parts fit together.
 
     The schedule comes from :func:`schedules`, the policy from
     :func:`strategies_for` that schedule, the rest from :func:`update_rules`
-    and :func:`payoffs`.
+    and :func:`payoffs`. ``extended=True`` draws the richer model: kinds of
+    episode (sometimes), ``payoffs(extended=True)``.
 
     >>> from hypothesis import given, settings
     >>> from deception_sim import evaluate
@@ -287,6 +372,10 @@ def models(draw: st.DrawFn, max_horizon: int = 6) -> tuple[Strategy, Schedule, U
     ...     assert 0.0 <= result.harm <= schedule.horizon + 1e-9
     >>> test_harm_is_bounded()
     """
-    schedule = draw(schedules(max_horizon=max_horizon))
+    if not extended:
+        schedule = draw(schedules(max_horizon=max_horizon))
+        policy = draw(strategies_for(schedule))
+        return policy, schedule, draw(update_rules()), draw(payoffs())
+    schedule = draw(schedules(max_horizon=max_horizon, kinds=draw(st.booleans())))
     policy = draw(strategies_for(schedule))
-    return policy, schedule, draw(update_rules()), draw(payoffs())
+    return policy, schedule, draw(update_rules()), draw(payoffs(extended=True))

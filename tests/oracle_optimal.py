@@ -7,6 +7,8 @@ Written from docs/explanation/model.md only:
   maximizes its own objective ``w * mesa + (1 - w) * base``, ties to
   compliance; dead selves comply. Choices do not depend on whether an
   ``"any"`` success has happened (after one, only base value still counts).
+  With kinds of episode the agent sees the kind before it chooses, so the
+  value of a state is the kinds' average of the better action in each.
 * :func:`best_plan` - the best of all ``2 ** N`` pure plans, by exact evaluation.
 * :func:`best_table` - the best of all deterministic ``(episode, cue)``
   tables (``4 ** N`` of them), for the hard update.
@@ -33,6 +35,22 @@ def known_phase_optimum(schedule, update, payoffs) -> tuple[float, float]:
     rho = payoffs.discount * schedule.continue_prob
     indifference = payoffs.indifference
 
+    def kinds(phase: int, t: int) -> list[tuple[float, float, float, float]]:
+        """``(P(kind | phase), honeypot rate, detect, success)`` of each kind of episode."""
+        if schedule.kinds is None:
+            return [(1.0, honeypot[t], update.detect, payoffs.success)]
+        weights = schedule.kinds.train if phase == 0 else schedule.kinds.deploy
+        return [
+            (
+                w,
+                honeypot[t] if kind.honeypot_rate is None else kind.honeypot_rate,
+                update.detect if kind.detect is None else kind.detect,
+                payoffs.success if kind.success is None else kind.success,
+            )
+            for w, kind in zip(weights, schedule.kinds.kinds, strict=True)
+            if w > 0
+        ]
+
     def weight(k: int, m: int) -> float:
         return (1 - update.rate) ** k * (1 - update.drift) ** m
 
@@ -58,44 +76,49 @@ def known_phase_optimum(schedule, update, payoffs) -> tuple[float, float]:
             move_m, move_b = value(t + 1, 1, k2, m2)
             return (1 - go) * stay_m + go * move_m, (1 - go) * stay_b + go * move_b
 
-        overseen = 1.0 if phase == 0 else honeypot[t]
         drift = 1 if update.drift > 0 else 0
-        # Comply: base 1; an overseen compliance moves m when drift > 0.
-        comply = [0.0, 1.0]
-        for p, (k2, m2) in ((overseen, (k, m + drift)), (1 - overseen, (k, m))):
-            if p > 0:
-                vm, vb = next_value(k2, m2)
-                comply[0] += rho * p * vm
-                comply[1] += rho * p * vb
-        # Defect.
-        defect = [0.0, 0.0]
-        branches = [
-            (overseen * update.detect, (k + 1, m), payoffs.v_overseen, False),
-            (overseen * (1 - update.detect), (k, m), payoffs.v_overseen, False),
-            ((1 - overseen) * payoffs.success, (k, m), payoffs.v_deploy, True),
-            ((1 - overseen) * (1 - payoffs.success), (k, m), 0.0, False),
-        ]
-        for p, (k2, m2), gain, success in branches:
-            if p <= 0:
-                continue
-            if payoffs.utility == "count":
-                vm, vb = next_value(k2, m2)
-                defect[0] += p * (gain + rho * vm)
-                defect[1] += p * rho * vb
-            elif success:  # the goal is met; the agent goes on with its policy
-                vm, vb = next_value(k2, m2)
-                defect[0] += p * 1.0
-                defect[1] += p * rho * vb
+        total = [0.0, 0.0]
+        for p_kind, h, detect, success in kinds(phase, t):
+            overseen = 1.0 if phase == 0 else h
+            # Comply: base 1; an overseen compliance moves m when drift > 0.
+            comply = [0.0, 1.0]
+            for p, (k2, m2) in ((overseen, (k, m + drift)), (1 - overseen, (k, m))):
+                if p > 0:
+                    vm, vb = next_value(k2, m2)
+                    comply[0] += rho * p * vm
+                    comply[1] += rho * p * vb
+            # Defect: (probability, next state, count value, value while an "any" goal
+            # is open, success).
+            v_o, v_x, v_d = payoffs.v_overseen, payoffs.v_detected, payoffs.v_deploy
+            branches = [(overseen * detect, (k + 1, m), v_o + v_x, v_x, False)]
+            if payoffs.missed == "harmless":
+                branches.append((overseen * (1 - detect), (k, m), v_o, 0.0, False))
             else:
+                branches.append((overseen * (1 - detect) * success, (k, m), v_d, 0.0, True))
+                branches.append((overseen * (1 - detect) * (1 - success), (k, m), 0.0, 0.0, False))
+            branches.append(((1 - overseen) * success, (k, m), v_d, 0.0, True))
+            branches.append(((1 - overseen) * (1 - success), (k, m), 0.0, 0.0, False))
+            defect = [0.0, 0.0]
+            for p, (k2, m2), gain, open_gain, succeeded in branches:
+                if p <= 0:
+                    continue
                 vm, vb = next_value(k2, m2)
-                defect[0] += p * rho * vm
+                if payoffs.utility == "count":
+                    defect[0] += p * (gain + rho * vm)
+                elif succeeded:  # the goal is met; the agent goes on with its policy
+                    defect[0] += p * 1.0
+                else:
+                    defect[0] += p * (open_gain + rho * vm)
                 defect[1] += p * rho * vb
-        w = weight(k, m)
-        own_defect = w * defect[0] + (1 - w) * defect[1]
-        own_comply = w * comply[0] + (1 - w) * comply[1]
-        if own_defect > own_comply + 1e-12 * max(1.0, abs(own_comply)):
-            return defect[0], defect[1]
-        return comply[0], comply[1]
+            w = weight(k, m)
+            own_defect = w * defect[0] + (1 - w) * defect[1]
+            own_comply = w * comply[0] + (1 - w) * comply[1]
+            chosen = (
+                defect if own_defect > own_comply + 1e-12 * max(1.0, abs(own_comply)) else comply
+            )
+            total[0] += p_kind * chosen[0]
+            total[1] += p_kind * chosen[1]
+        return total[0], total[1]
 
     start = pmf[0]
     train = value(0, 0, 0, 0) if start < 1 else (0.0, 0.0)

@@ -41,7 +41,7 @@ def test_metadata_is_true(policy, schedule, data) -> None:
     assert table.shape == (schedule.horizon, 2)
     assert ((table >= 0) & (table <= 1)).all()
     meta = policy.metadata
-    assert set(meta) == {"cue", "clock", "memory", "schedule", "stochastic", "solver"}
+    assert set(meta) == {"cue", "clock", "memory", "schedule", "stochastic", "solver", "kind"}
     if not meta["clock"]:  # no episode index: every row is the same
         assert (table == table[:1]).all()
     if not meta["cue"]:  # no cue: both columns are the same
@@ -67,6 +67,7 @@ def test_metadata_of_each_built_in() -> None:
         "schedule": False,
         "stochastic": True,
         "solver": False,
+        "kind": False,
     }
     assert Memoryless({"train": 0.0, "deploy": 1.0}).metadata["stochastic"] is False
     assert Bayesian().metadata["schedule"] is True

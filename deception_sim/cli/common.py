@@ -34,6 +34,8 @@ from ..model import (
     OWNERS,
     PARAMETERS,
     DiscreteDistribution,
+    EpisodeKinds,
+    Kind,
     Parameter,
     Payoffs,
     build_model,
@@ -96,6 +98,7 @@ _OPTIONS: dict[str, str] = {
     "train_length": "--boundary",
     "honeypot_rate": "--honeypot",
     "observable": "--unobservable",  # a flag: given, the cue says nothing
+    "kinds": "--kind",  # repeated: one kind of episode each
 }
 # ... and says more than the table (the syntax of its text, what goes with what).
 _HELP: dict[str, str] = {
@@ -103,6 +106,9 @@ _HELP: dict[str, str] = {
     "train_length": "random training length over 0..N: uniform:LOW,HIGH | geometric:P | "
     "pmf:P0,P1,...,PN",
     "observable": "the cue says nothing (q = 0.5)",
+    "kinds": "a kind of episode, repeated for each: NAME:P_TRAIN[/P_DEPLOY] with optional "
+    ",success=S ,detect=D ,honeypot=H (the kind's own rates); the probabilities of the "
+    "kinds must sum to 1 in each phase",
 }
 
 
@@ -138,6 +144,9 @@ def add_model_options(
             if parameter.owner != owner:
                 continue
             text = _HELP.get(parameter.name, parameter.help)
+            if parameter.kind == "kinds":
+                group.add_argument(option_of(parameter), action="append", metavar="SPEC", help=text)
+                continue
             if parameter.kind == "flag":
                 group.add_argument(option_of(parameter), action="store_true", help=text)
                 continue
@@ -172,7 +181,10 @@ def model_from(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs]
         horizon = _validate.integer("horizon", horizon)
     for parameter in PARAMETERS:
         given = getattr(args, _dest(parameter))
-        if parameter.kind == "distribution" and given is not None:
+        if parameter.kind == "kinds":
+            if given:
+                values[parameter.name] = kinds_from(given)
+        elif parameter.kind == "distribution" and given is not None:
             values[parameter.name] = _boundary(given, horizon)
         elif parameter.kind == "flag":
             if given:
@@ -187,6 +199,42 @@ def model_from(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs]
 def payoffs_from(args: argparse.Namespace) -> Payoffs:
     """The payoffs that the options of ``add_model_options(parser, ["payoffs"])`` describe."""
     return Payoffs(**{p.name: getattr(args, _dest(p)) for p in PARAMETERS if p.owner == "payoffs"})
+
+
+def kinds_from(specs: Sequence[str]) -> EpisodeKinds:
+    """The kinds of episode that repeated ``--kind`` options describe.
+
+    >>> kinds_from(["subtle:0.5/0.2,success=0.9", "obvious:0.5/0.8,honeypot=0.3"])
+    EpisodeKinds((Kind('subtle', success=0.9), Kind('obvious', honeypot_rate=0.3)), \
+train=(0.5, 0.5), deploy=(0.2, 0.8))
+    """
+    fields = {"success": "success", "detect": "detect", "honeypot": "honeypot_rate"}
+    kinds, train, deploy = [], [], []
+    for spec in specs:
+        head, *options = spec.split(",")
+        name, _, shares = head.partition(":")
+        on_train, _, on_deploy = shares.partition("/")
+        rates: dict[str, float] = {}
+        try:
+            for option in options:
+                key, _, value = option.partition("=")
+                if key.strip() not in fields:
+                    raise UsageError(
+                        f"--kind {spec!r}: unknown field {key.strip()!r}; "
+                        "use success=, detect= or honeypot="
+                    )
+                rates[fields[key.strip()]] = float(value)
+            train.append(float(on_train))
+            deploy.append(float(on_deploy) if on_deploy else float(on_train))
+        except ValueError as error:
+            if isinstance(error, UsageError):
+                raise
+            raise UsageError(
+                f"--kind must be NAME:P_TRAIN[/P_DEPLOY][,success=S][,detect=D][,honeypot=H] "
+                f"with numbers, got {spec!r}"
+            ) from None
+        kinds.append(Kind(name.strip(), **rates))
+    return EpisodeKinds(tuple(kinds), train=tuple(train), deploy=tuple(deploy))
 
 
 def _boundary(text: str, horizon: int) -> np.ndarray | DiscreteDistribution:

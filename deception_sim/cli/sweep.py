@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 
 from ..model import PARAMETERS, Parameter
-from .common import UsageError, _emit, _sweep_values, add_output_options, option_of
+from .common import (
+    UsageError,
+    _emit,
+    _sweep_values,
+    add_output_options,
+    kinds_from,
+    option_of,
+)
 
 SCHEDULER_TIMEOUT = 10.0
 """Seconds ``sweep --scheduler`` waits to connect to a Dask scheduler."""
@@ -51,6 +58,14 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             metavar="VALUES",
             help=f"{parameter.name}: {parameter.help}{default}",
         )
+    kinds = next(p for p in PARAMETERS if p.kind == "kinds")
+    grid.add_argument(
+        option_of(kinds),
+        dest="grid_kinds",
+        action="append",
+        metavar="SPEC",
+        help="kinds of episode for every cell, as for evaluate (repeated: one kind each)",
+    )
     run_options = sweep.add_argument_group("policies and how to run")
     run_options.add_argument(
         "--policy",
@@ -93,11 +108,13 @@ def run(args: argparse.Namespace) -> None:
     from ..report import render
     from ..sweeps import sweep
 
-    grid: dict[str, list[int | float | str]] = {}
+    grid: dict[str, list[object]] = {}
     for parameter in AXES:
         text = getattr(args, f"grid_{parameter.name}")
         if text is not None:
-            grid[parameter.name] = _sweep_values(option_of(parameter), text, _kind(parameter))
+            grid[parameter.name] = list(_sweep_values(option_of(parameter), text, _kind(parameter)))
+    if args.grid_kinds:
+        grid["kinds"] = [kinds_from(args.grid_kinds)]
     if "train" not in grid or "deploy" not in grid:
         raise UsageError("give --train and --deploy (values or ranges such as 0:10)")
     policies = args.policy or (
@@ -141,7 +158,7 @@ def run(args: argparse.Namespace) -> None:
     _emit(render(table, args.format), args.output)
 
 
-def _figure(args: argparse.Namespace, grid: dict[str, list[int | float | str]]) -> Path | None:
+def _figure(args: argparse.Namespace, grid: dict[str, list[object]]) -> Path | None:
     """Where ``--figure`` goes, once it is clear that it can be drawn."""
     if args.figure is None:
         return None

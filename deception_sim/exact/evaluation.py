@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, objective_levels
 from ..strategies import Strategy, checked_table
-from . import forward
+from . import forward, totals
 from .result import Result
 from .tree import evaluate_controller
 
@@ -77,32 +77,36 @@ def evaluate(
     tree = policy.controller(schedule, update, payoffs)
     if tree is not None:
         found = evaluate_controller(tree, schedule, update, payoffs)
-        totals, frame = from_tree_curves(found, schedule, payoffs)
+        scalars, frame = from_tree_curves(found, schedule, payoffs)
         table = frame if curves else None
     else:
         levels = len(objective_levels(update, payoffs.indifference))
         recursion = forward.run(checked_table(policy, schedule, levels), schedule, update, payoffs)
-        totals = forward.totals(recursion)
-        table = forward.curves(recursion) if curves else None
+        scalars = totals.totals(recursion)
+        table = totals.curves(recursion) if curves else None
     return Result(
         policy=policy,
         schedule=schedule,
         update=update,
         payoffs=payoffs,
         computed_curves=table,
-        **dataclasses.asdict(totals),
+        **dataclasses.asdict(scalars),
     )
 
 
 def from_tree_curves(
     curves: dict[str, np.ndarray], schedule: Schedule, payoffs: Payoffs
-) -> tuple[forward.Totals, pd.DataFrame]:
+) -> tuple[totals.Totals, pd.DataFrame]:
     """Totals and the curves' table from a tree's per-episode curves (conditional on reaching
     each episode)."""
     n = schedule.horizon
     reach = schedule.reach()
     weight = reach * payoffs.discount ** np.arange(n)
     gains = curves["mesa_gain"] if payoffs.utility == "count" else curves["p_first_success"]
+    mesa = float(weight @ gains)
+    if payoffs.utility == "any" and payoffs.v_detected != 0.0:
+        mesa += payoffs.v_detected * float(weight @ curves["p_open_update"])
+    mesa += totals.clean_value(curves["p_first_defection"], schedule, payoffs)
     ends = reach * (1.0 - schedule.continue_prob)
     if n:
         ends[-1] = reach[-1]
@@ -123,8 +127,8 @@ def from_tree_curves(
     }
     if payoffs.utility == "any":
         frame["p_first_success"] = curves["p_first_success"]
-    totals = forward.Totals(
-        mesa=float(weight @ gains),
+    scalars = totals.Totals(
+        mesa=mesa + 0.0,  # no -0.0
         base=float(weight @ curves["base_gain"]),
         harm=float(reach @ curves["harm"]),
         p_intact=min(1.0, max(0.0, float(ends @ curves["p_intact"]))) if n else 1.0,
@@ -134,4 +138,4 @@ def from_tree_curves(
             float((reach * schedule.episodes()) @ first) / p_defect if p_defect > 0 else math.nan
         ),
     )
-    return totals, pd.DataFrame(frame, index=pd.RangeIndex(1, n + 1, name="episode"))
+    return scalars, pd.DataFrame(frame, index=pd.RangeIndex(1, n + 1, name="episode"))

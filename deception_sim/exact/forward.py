@@ -14,50 +14,51 @@ passes over memory:
 Each state is then one first-order linear recurrence over the whole horizon,
 solved by :func:`deception_sim.exact.scan.affine_scan` with cumulative products
 and sums. The same recursion, with the mass removed at the first defection or
-at the first success, gives the first-defection time and the ``"any"``
-utility. What a defection or a compliance does in an episode comes from
-:mod:`deception_sim.model.episode`, summed into per-episode rates.
+at the goal's success, gives the first-defection time and the ``"any"``
+utility; when the goal needs ``needed = k > 1`` successes, the states of the
+latter are (successes so far ``0..k-1``, level), still in a triangular
+order (a success moves mass to the next count, the ``k``-th removes it).
+What a defection or a compliance does in an episode comes from
+:mod:`deception_sim.model.episode`, summed into per-episode rates (over the
+kinds of episode, when the schedule has kinds: :func:`deception_sim.model.episode.agent_rates`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from ..model import ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_levels
-from ..model.episode import DefectionRates, Number, defection_rates, drift_rate
+from ..model.episode import (
+    AgentRates,
+    DefectionRates,
+    Number,
+    agent_rates,
+    defection_rates,
+    detect_and_success,
+    drift_rate,
+)
 from .scan import affine_scan, compact
 
 _NO_KILL, _KILL_DEFECTION, _KILL_SUCCESS = "none", "defection", "success"
 
 
-@dataclass(frozen=True)
-class Totals:
-    """The scalar results of one evaluation (named as in :mod:`deception_sim.model.measures`)."""
-
-    mesa: float
-    base: float
-    harm: float
-    p_intact: float
-    expected_updates: float
-    p_defect: float
-    expected_first_defection: float
-
-
 def defect_probabilities(table: np.ndarray, schedule: Schedule) -> tuple[Number, Number]:
     """``P(A | episode, phase)`` for a live agent: the decision table mixed over cues.
 
-    Returns ``(train, deploy)``, each of the table's leading shape without the
-    cue axis.
+    Returns ``(train, deploy)``, each of the table's shape without the cue
+    axis (a table with kinds, ``(..., N, 2, K)``, gives ``(..., N, K)``: the
+    probability per kind of episode).
 
     >>> s = Schedule.fixed(1, 1, cue_accuracy=0.75)
     >>> [a.tolist() for a in defect_probabilities(np.array([[0.0, 1.0], [0.0, 1.0]]), s)]
     [[0.25, 0.25], [0.75, 0.75]]
     """
-    on_train_cue, on_deploy_cue = table[..., 0], table[..., 1]
+    if schedule.kinds is not None and table.ndim >= 3:
+        on_train_cue, on_deploy_cue = table[..., 0, :], table[..., 1, :]
+    else:
+        on_train_cue, on_deploy_cue = table[..., 0], table[..., 1]
     q = schedule.cue_accuracy
     return _mix(on_train_cue, on_deploy_cue, q), _mix(on_train_cue, on_deploy_cue, 1.0 - q)
 
@@ -79,26 +80,62 @@ class _Phase:
 
     ``a`` (probability that a live agent defects) is one number when constant
     over the window, else an array over it (per level: shape ``(levels,
-    window)``); ``rates`` and ``drift`` are what a defection and a compliance
-    do there (:mod:`deception_sim.model.episode`); ``scale`` multiplies the
-    states (the probability that training has not ended), ``None`` for 1.
+    window)``). Without kinds, ``rates`` and ``drift`` are what one defection
+    and one compliance do there (:mod:`deception_sim.model.episode`), and a
+    live agent's rates are ``a`` times them; with kinds, ``kinds`` holds the
+    live agent's rates summed over the kinds (they do not factor). ``scale``
+    multiplies the states (the probability that training has not ended),
+    ``None`` for 1. ``certain_update``: every defection here is detected.
     """
 
     start: int
     stop: int
     a: Number
-    overseen: Number
-    rates: DefectionRates
+    rates: DefectionRates | None
     drift: Number
     scale: np.ndarray | None
+    kinds: AgentRates | None = None
+    certain_update: bool = False
 
     @property
     def length(self) -> int:
         return self.stop - self.start
 
+    @property
+    def per_level(self) -> bool:
+        """Whether some coefficient differs between objective levels."""
+        if self.kinds is None:
+            return np.ndim(self.a) == 2
+        return any(np.ndim(x) == 2 for x in vars(self.kinds).values())
+
     def a_of(self, level: int) -> Number:
         a = self.a
         return a[level] if isinstance(a, np.ndarray) and a.ndim == 2 else a
+
+    def coefficient(self, name: str, level: int) -> Number | None:
+        """A live agent's per-episode probability of ``"update"``, ``"drift"`` or
+        ``"success"`` at ``level`` (``None`` where it is 0)."""
+        if self.kinds is not None:
+            value = getattr(self.kinds, name)
+            if isinstance(value, np.ndarray) and value.ndim == 2:
+                value = value[level]
+            return _nonzero(value)
+        a = self.a_of(level)
+        if name == "drift":
+            drift = _nonzero(self.drift)
+            return None if drift is None else _nonzero(_scaled(1.0 - a, drift))
+        assert self.rates is not None
+        return _nonzero(_scaled(a, getattr(self.rates, name)))
+
+    def never(self, name: str) -> bool:
+        """Whether a live agent's probability (or value) of ``name`` is 0 throughout."""
+        if self.kinds is not None:
+            value = getattr(self.kinds, name)
+        elif name == "drift":
+            value = self.drift
+        else:
+            value = getattr(self.rates, name)
+        return _nonzero(value) is None
 
     def live(self, states: np.ndarray) -> Number:
         """Over the window: the probability of being live (scaled)."""
@@ -111,6 +148,19 @@ class _Phase:
         else:
             defect = _scaled(self._live(states), self.a)
         return _scaled(defect, self.scale)
+
+    def part(self, name: str, states: np.ndarray, defect: Number) -> Number:
+        """Over the window: the probability of ``"update"`` or ``"success"``, or the expected
+        ``"mesa"`` or ``"open_value"``, per episode (``defect`` is :meth:`defect` of ``states``)."""
+        if self.kinds is None:
+            assert self.rates is not None
+            return _scaled(defect, getattr(self.rates, name))
+        value = getattr(self.kinds, name)
+        if np.ndim(value) == 2:
+            total = np.einsum("jt,jt->t", states[:, : self.length], value)
+        else:
+            total = _scaled(self._live(states), value)
+        return _scaled(total, self.scale)
 
     def _live(self, states: np.ndarray) -> np.ndarray:
         span = states[:, : self.length]
@@ -139,11 +189,13 @@ class Recursion:
 
     ``kept_*`` are the states of the plain chain; ``clean_*`` with the mass
     removed at the first defection; ``safe_*`` (``"any"`` utility) at the
-    first success. ``*_train`` is ``Y``, ``*_deploy`` is ``Z``.
+    goal's success (with ``needed = k > 1``, ``k`` blocks of levels, one per
+    count of successes so far). ``*_train`` is ``Y``, ``*_deploy`` is ``Z``.
     """
 
     schedule: Schedule
     payoffs: Payoffs
+    levels: int
     train: _Phase
     deploy: _Phase
     kept_train: np.ndarray
@@ -158,51 +210,62 @@ def run(table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payo
     """Solve the forward recursion for a (per-level) decision table that has been checked."""
     n = schedule.horizon
     levels = objective_levels(update, payoffs.indifference)
-    if table.ndim == 3 and table.shape[0] != len(levels):
+    per_level = 3 if schedule.kinds is None else 4
+    if table.ndim == per_level and table.shape[0] != len(levels):
         raise ValueError(
             f"a per-level decision table needs {len(levels)} levels, got {table.shape[0]}"
         )
     first, last = schedule.support()
     survival = schedule.survival()
-    # Mixed over cues within each phase's window only, and kept as one number
-    # where the table is constant there (most built-in strategies).
-    train_cue, deploy_cue = (compact(table[..., :last, cue]) for cue in (0, 1))
-    train_cue_deployed, deploy_cue_deployed = (compact(table[..., first:, cue]) for cue in (0, 1))
-    honeypot = compact(schedule.honeypots()[first:])
-    train = _Phase(
-        start=0,
-        stop=last,
-        a=_mix(train_cue, deploy_cue, schedule.cue_accuracy),
-        overseen=1.0,
-        rates=defection_rates(1.0, update, payoffs),
-        drift=drift_rate(1.0, update),
-        scale=None if first == last else survival[:last],
-    )
-    deploy = _Phase(
-        start=first,
-        stop=n,
-        a=_mix(train_cue_deployed, deploy_cue_deployed, 1.0 - schedule.cue_accuracy),
-        overseen=honeypot,
-        rates=defection_rates(honeypot, update, payoffs),
-        drift=drift_rate(honeypot, update),
-        scale=None,
-    )
+    train_scale = None if first == last else survival[:last]
+    if schedule.kinds is not None:
+        train = _kind_phase(table, schedule, update, payoffs, (0, last), train_scale, True)
+        deploy = _kind_phase(table, schedule, update, payoffs, (first, n), None, False)
+    else:
+        # Mixed over cues within each phase's window only, and kept as one number
+        # where the table is constant there (most built-in strategies).
+        train_cue, deploy_cue = (compact(table[..., :last, cue]) for cue in (0, 1))
+        train_cue_deployed, deploy_cue_deployed = (
+            compact(table[..., first:, cue]) for cue in (0, 1)
+        )
+        honeypot = compact(schedule.honeypots()[first:])
+        train_rates = defection_rates(1.0, update, payoffs)
+        train = _Phase(
+            start=0,
+            stop=last,
+            a=_mix(train_cue, deploy_cue, schedule.cue_accuracy),
+            rates=train_rates,
+            drift=drift_rate(1.0, update),
+            scale=train_scale,
+            certain_update=_is_one(train_rates.update),
+        )
+        deploy = _Phase(
+            start=first,
+            stop=n,
+            a=_mix(train_cue_deployed, deploy_cue_deployed, 1.0 - schedule.cue_accuracy),
+            rates=defection_rates(honeypot, update, payoffs),
+            drift=drift_rate(honeypot, update),
+            scale=None,
+        )
     model = _Chains(levels, schedule.train_pmf, train, deploy)
     kept = model.train_chain(_NO_KILL)
     # The first defection: the same recursion, with the mass removed when it defects.
     # In training that is the chain itself when every defection is detected and
     # nothing else moves the objective.
-    same = _nonzero(train.drift) is None and _is_one(train.rates.update) and len(levels) == 1
+    same = train.never("drift") and train.certain_update and len(levels) == 1
     clean = kept if same else model.train_chain(_KILL_DEFECTION)
     safe_train = safe_deploy = None
     if payoffs.utility == "any":
-        safe_train = kept if _nonzero(train.rates.success) is None else None
-        if safe_train is None:
-            safe_train = model.train_chain(_KILL_SUCCESS)
-        safe_deploy = model.deploy_chain(safe_train, _KILL_SUCCESS)
+        counts = payoffs.needed
+        if counts == 1 and train.never("success"):
+            safe_train = kept
+        else:
+            safe_train = model.train_chain(_KILL_SUCCESS, counts)
+        safe_deploy = model.deploy_chain(safe_train, _KILL_SUCCESS, counts)
     return Recursion(
         schedule=schedule,
         payoffs=payoffs,
+        levels=len(levels),
         train=train,
         deploy=deploy,
         kept_train=kept,
@@ -211,6 +274,49 @@ def run(table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payo
         clean_deploy=model.deploy_chain(clean, _KILL_DEFECTION),
         safe_train=safe_train,
         safe_deploy=safe_deploy,
+    )
+
+
+def _kind_phase(
+    table: np.ndarray,
+    schedule: Schedule,
+    update: UpdateRule,
+    payoffs: Payoffs,
+    window: tuple[int, int],
+    scale: np.ndarray | None,
+    training: bool,
+) -> _Phase:
+    """A phase's window when the schedule has kinds: the agent's rates summed over the kinds."""
+    kinds = schedule.kinds
+    assert kinds is not None
+    start, stop = window
+    weights = kinds.train if training else kinds.deploy
+    p_train_cue = schedule.cue_accuracy if training else 1.0 - schedule.cue_accuracy
+    honeypot = compact(schedule.honeypots()[start:stop])
+    defect: list[Number] = []
+    overseen: list[Number] = []
+    for j, kind in enumerate(kinds.kinds):
+        on_train_cue, on_deploy_cue = (compact(table[..., start:stop, cue, j]) for cue in (0, 1))
+        defect.append(_mix(on_train_cue, on_deploy_cue, p_train_cue))
+        if training:
+            overseen.append(1.0)
+        else:
+            overseen.append(honeypot if kind.honeypot_rate is None else kind.honeypot_rate)
+    rates = agent_rates(defect, overseen, weights, kinds.kinds, update, payoffs)
+    certain = training and all(
+        detect_and_success(update, payoffs, kind)[0] == 1.0
+        for kind, weight in zip(kinds.kinds, weights, strict=True)
+        if weight > 0.0
+    )
+    return _Phase(
+        start=start,
+        stop=stop,
+        a=rates.defect,
+        rates=None,
+        drift=rates.drift,
+        scale=scale,
+        kinds=rates,
+        certain_update=certain,
     )
 
 
@@ -228,53 +334,67 @@ class _Chains:
     deploy: _Phase
 
     @staticmethod
-    def moves(a: Number, phase: _Phase, kill: str) -> tuple[Number, Number | None, Number | None]:
-        """Per-episode probabilities (stay, update, drift) of a live agent (numbers or arrays)."""
-        rates = phase.rates
-        updated = None if kill == _KILL_DEFECTION else _nonzero(_scaled(a, rates.update))
-        drift = _nonzero(phase.drift)
-        drifted = None if drift is None else _nonzero(_scaled(1.0 - a, drift))
+    def moves(
+        phase: _Phase, level: int, kill: str
+    ) -> tuple[Number, Number | None, Number | None, Number | None]:
+        """Per-episode probabilities (stay, update, drift, success) of a live agent."""
+        updated = None if kill == _KILL_DEFECTION else phase.coefficient("update", level)
+        drifted = phase.coefficient("drift", level)
+        succeeded = None
         removed: list[Number | None] = [updated, drifted]
         if kill == _KILL_DEFECTION:
-            removed = [a, drifted]
+            removed = [phase.a_of(level), drifted]
         elif kill == _KILL_SUCCESS:
-            removed.append(_nonzero(_scaled(a, rates.success)))
+            succeeded = phase.coefficient("success", level)
+            removed.append(succeeded)
         parts = [r for r in removed if r is not None and np.any(r)]
         stay: Number = 1.0
         for part in parts:
             stay = stay - part
         if len(parts) > 1:  # rounding must not make a probability negative
             stay = np.maximum(stay, 0.0)
-        return stay, updated, drifted
+        return stay, updated, drifted, succeeded
 
-    def _levels(self, phase: _Phase, kill: str, inflow) -> np.ndarray:
-        """Solve every level in order; ``inflow(j)`` gives its start value and arrivals."""
-        states = np.zeros((len(self.levels), phase.length + 1))
-        shared = None if np.ndim(phase.a) == 2 else self.moves(phase.a, phase, kill)
-        received: list[np.ndarray | None] = [None] * len(self.levels)
-        for j in range(len(self.levels)):
-            stay, updated, drifted = shared or self.moves(phase.a_of(j), phase, kill)
-            x0, arrivals = inflow(j)
-            beta = received[j]
+    def _levels(self, phase: _Phase, kill: str, inflow, counts: int = 1) -> np.ndarray:
+        """Solve every state in order; ``inflow(i)`` gives its start value and arrivals.
+
+        The states are ``counts`` blocks of the levels (state ``c * levels + j``:
+        ``c`` successes so far, level ``j``); a success moves a state of block
+        ``c`` to block ``c + 1``, and out of the chain from the last block.
+        """
+        size = len(self.levels)
+        states = np.zeros((counts * size, phase.length + 1))
+        shared = None if phase.per_level else self.moves(phase, 0, kill)
+        received: list[np.ndarray | None] = [None] * (counts * size)
+        for i in range(counts * size):
+            block, j = divmod(i, size)
+            stay, updated, drifted, succeeded = shared or self.moves(phase, j, kill)
+            x0, arrivals = inflow(i)
+            beta = received[i]
             if arrivals is not None:
                 beta = arrivals if beta is None else beta + arrivals
-            states[j] = affine_scan(stay, beta, x0, n=phase.length)
-            for target, moved in (
+            states[i] = affine_scan(stay, beta, x0, n=phase.length)
+            offset = block * size
+            flows = [
                 (self.levels.after_update[j], updated),
                 (self.levels.after_drift[j], drifted),
-            ):
+            ]
+            if block + 1 < counts:
+                flows.append((j + size, succeeded))  # a success that does not meet the goal
+            for target, moved in flows:
                 if moved is None or target < 0 or target == j:
                     continue
-                flow = moved * states[j, :-1]
+                target = target + offset
+                flow = moved * states[i, :-1]
                 received[target] = flow if received[target] is None else received[target] + flow
         return states
 
-    def train_chain(self, kill: str) -> np.ndarray:
-        """``Y[j, t]``: an agent trained for ever is at level ``j`` before episode ``t+1``."""
-        return self._levels(self.train, kill, lambda j: (float(j == 0), None))
+    def train_chain(self, kill: str, counts: int = 1) -> np.ndarray:
+        """``Y[j, t]``: an agent trained for ever is at state ``j`` before episode ``t+1``."""
+        return self._levels(self.train, kill, lambda j: (float(j == 0), None), counts)
 
-    def deploy_chain(self, train: np.ndarray, kill: str) -> np.ndarray:
-        """``Z[j, t - first]``: deployed and at level ``j`` before episode ``t+1``."""
+    def deploy_chain(self, train: np.ndarray, kill: str, counts: int = 1) -> np.ndarray:
+        """``Z[j, t - first]``: deployed and at state ``j`` before episode ``t+1``."""
         first, last = self.deploy.start, self.train.stop
         # Arrivals at the boundary T = t + 1 land in Z[:, t + 1 - first].
         arrivals = self.pmf[first + 1 : last + 1]
@@ -288,154 +408,4 @@ class _Chains:
             beta[last - first :] = 0.0
             return x0, beta
 
-        return self._levels(self.deploy, kill, inflow)
-
-
-def _wsum(values: Number, weight: np.ndarray | None, phase: _Phase) -> float:
-    """``sum_t weight[t] * values[t]`` over the phase's window (``weight=None``: all 1)."""
-    if not isinstance(values, np.ndarray) or values.ndim == 0:
-        if weight is None:
-            return float(values) * phase.length
-        return float(values) * float(weight[phase.start : phase.stop].sum())
-    if weight is None:
-        return float(values.sum())
-    return float(weight[phase.start : phase.stop] @ values)
-
-
-def _both(rec: Recursion, weight: np.ndarray | None, train: Number, deploy: Number) -> float:
-    return _wsum(train, weight, rec.train) + _wsum(deploy, weight, rec.deploy)
-
-
-def totals(rec: Recursion) -> Totals:
-    """The scalar results of a solved recursion."""
-    schedule, payoffs = rec.schedule, rec.payoffs
-    train, deploy = rec.train, rec.deploy
-    n = schedule.horizon
-    c = schedule.continue_prob
-    reach = None if c == 1.0 else schedule.reach()
-    if payoffs.discount == 1.0:
-        weight = reach
-    else:
-        weight = (1.0 if reach is None else reach) * payoffs.discount ** np.arange(n)
-    defect_train, defect_deploy = train.defect(rec.kept_train), deploy.defect(rec.kept_deploy)
-    if payoffs.utility == "count":
-        mesa = _both(
-            rec,
-            weight,
-            _scaled(defect_train, train.rates.mesa),
-            _scaled(defect_deploy, deploy.rates.mesa),
-        )
-    else:
-        assert rec.safe_train is not None and rec.safe_deploy is not None
-        mesa = _both(
-            rec,
-            weight,
-            _scaled(train.defect(rec.safe_train), train.rates.success),
-            _scaled(deploy.defect(rec.safe_deploy), deploy.rates.success),
-        )
-    defects = _both(rec, weight, defect_train, defect_deploy)
-    base = (n if weight is None else float(weight.sum())) - defects
-    harm = _both(
-        rec,
-        reach,
-        _scaled(defect_train, train.rates.success),
-        _scaled(defect_deploy, deploy.rates.success),
-    )
-    updates = _both(
-        rec,
-        reach,
-        _scaled(defect_train, train.rates.update),
-        _scaled(defect_deploy, deploy.rates.update),
-    )
-    if n == 0:
-        p_intact = 1.0
-    elif reach is None:
-        p_intact = float(rec.kept_deploy[0, -1]) if len(rec.kept_deploy) else 0.0
-    else:
-        # The run ends after episode t with probability reach[t] * (1 - c), or after the last.
-        ends = reach * (1.0 - c)
-        ends[-1] = reach[-1]
-        p_intact = float(ends @ _intact_after(rec))
-    same = rec.clean_train is rec.kept_train
-    first_train = defect_train if same else train.defect(rec.clean_train)
-    first_deploy = deploy.defect(rec.clean_deploy)
-    p_defect = _both(rec, reach, first_train, first_deploy)
-    if p_defect > 0:
-        episode = schedule.episodes()
-        timed = episode if reach is None else episode * reach
-        expected_first = _both(rec, timed, first_train, first_deploy) / p_defect
-    else:
-        expected_first = math.nan
-    return Totals(
-        mesa=float(mesa),
-        base=float(base),
-        harm=float(harm),
-        p_intact=min(1.0, max(0.0, p_intact)),
-        expected_updates=float(updates),
-        p_defect=min(1.0, p_defect),
-        expected_first_defection=float(expected_first),
-    )
-
-
-def _window(values: Number, phase: _Phase, n: int) -> np.ndarray:
-    """A phase's per-episode values padded with zeros to the whole horizon."""
-    out = np.zeros(n)
-    out[phase.start : phase.stop] = values
-    return out
-
-
-def _intact_after(rec: Recursion) -> np.ndarray:
-    """``P(k = m = 0 after episode t)``, t = 1..n (level 0 is the intact objective)."""
-    n = rec.schedule.horizon
-    out = np.zeros(n)
-    kept_train, kept_deploy = rec.kept_train, rec.kept_deploy
-    if n == 0 or kept_train.shape[0] == 0:
-        return out
-    last, first = rec.train.stop, rec.deploy.start
-    out[:last] = rec.schedule.survival()[1 : last + 1] * kept_train[0, 1:]
-    # Z[0, t + 1 - first] is intact and deployed after episode t (arrivals at T = t + 1
-    # included), for t = first - 1 .. n - 1.
-    if first == 0:
-        out += kept_deploy[0, 1:]
-    else:
-        out[first - 1 :] += kept_deploy[0]
-    return out
-
-
-def curves(rec: Recursion) -> pd.DataFrame:
-    """Per-episode curves of a solved recursion (see :attr:`deception_sim.Result.curves`)."""
-    schedule = rec.schedule
-    n = schedule.horizon
-    train, deploy = rec.train, rec.deploy
-
-    def both(train_part: Number, deploy_part: Number) -> np.ndarray:
-        return _window(train_part, train, n) + _window(deploy_part, deploy, n)
-
-    defect_train, defect_deploy = train.defect(rec.kept_train), deploy.defect(rec.kept_deploy)
-    p_train = schedule.survival()[:n]
-    columns = {
-        "p_train": p_train,
-        "p_overseen": p_train + (1.0 - p_train) * schedule.honeypots(),
-        "p_live": both(train.live(rec.kept_train), deploy.live(rec.kept_deploy)),
-        "p_defect": both(defect_train, defect_deploy),
-        "p_update": both(
-            _scaled(defect_train, train.rates.update), _scaled(defect_deploy, deploy.rates.update)
-        ),
-        "p_intact": _intact_after(rec),
-        "mesa_gain": both(
-            _scaled(defect_train, train.rates.mesa), _scaled(defect_deploy, deploy.rates.mesa)
-        ),
-        "base_gain": 1.0 - both(defect_train, defect_deploy),
-        "harm": both(
-            _scaled(defect_train, train.rates.success),
-            _scaled(defect_deploy, deploy.rates.success),
-        ),
-        "p_first_defection": both(train.defect(rec.clean_train), deploy.defect(rec.clean_deploy)),
-        "p_reach": schedule.reach(),
-    }
-    if rec.safe_train is not None and rec.safe_deploy is not None:
-        columns["p_first_success"] = both(
-            _scaled(train.defect(rec.safe_train), train.rates.success),
-            _scaled(deploy.defect(rec.safe_deploy), deploy.rates.success),
-        )
-    return pd.DataFrame(columns, index=pd.RangeIndex(1, n + 1, name="episode"))
+        return self._levels(self.deploy, kill, inflow, counts)

@@ -20,7 +20,9 @@ class Result:
     mesa:
         Expected mesa utility under the *original* mesa objective (expected
         discounted value for ``utility="count"``, the discounted probability
-        of at least one successful unoverseen defection for ``"any"``).
+        of at least ``needed`` successes for ``"any"``; plus ``v_detected``
+        and ``v_clean`` where the payoffs set them: see
+        ``docs/explanation/model.md``).
     base:
         Expected discounted number of compliant episodes (base objective).
     harm:
@@ -74,7 +76,8 @@ class Result:
         the episode), ``mesa_gain`` (expected mesa value, count utility,
         undiscounted), ``base_gain`` (probability of compliance), ``harm``,
         ``p_first_defection`` and ``p_reach`` (the run reaches the episode);
-        with ``utility="any"`` also ``p_first_success``.
+        with ``utility="any"`` also ``p_first_success`` (the success that
+        meets the goal: the ``needed``-th).
         """
         if self.computed_curves is None:
             from .evaluation import evaluate  # the engine is above the result

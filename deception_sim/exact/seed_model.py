@@ -235,6 +235,9 @@ _NUMBERS = (
 )
 
 
+_EXTENSIONS = {"v_detected": 0.0, "v_clean": 0.0, "missed": "harmless", "needed": 1, "kinds": None}
+
+
 def _seed_fields(name: str, value: object) -> dict[str, float] | None:
     """The seed model's numbers one grid value sets (``None``: it leaves the seed model)."""
     if name in _NUMBERS:  # per-episode honeypot rates (a tuple) leave it
@@ -249,10 +252,12 @@ def _seed_fields(name: str, value: object) -> dict[str, float] | None:
         return {} if value == 0.0 else None
     if name == "utility":
         return {} if value == "count" else None
+    if name in _EXTENSIONS:  # the richer payoffs leave the seed model unless at their defaults
+        return {} if value == _EXTENSIONS[name] else None
     if name == "update":
         return {} if isinstance(value, UpdateRule) and value.is_hard else None
     if name == "payoffs":
-        if not isinstance(value, Payoffs) or value.utility != "count":
+        if not isinstance(value, Payoffs) or value.utility != "count" or value.extended:
             return None
         return {
             field: float(getattr(value, field))
@@ -262,7 +267,7 @@ def _seed_fields(name: str, value: object) -> dict[str, float] | None:
         train = value.fixed_train
         if train is None or isinstance(value.honeypot_rate, np.ndarray):
             return None
-        if value.cue_accuracy != 1.0:
+        if value.cue_accuracy != 1.0 or value.kinds is not None:
             return None
         return {
             "train": float(train),

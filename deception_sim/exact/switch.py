@@ -7,7 +7,10 @@ that always or never defects): every number a game needs, for many
 defection starts ``k`` at once, by one backward pass per quantity. If episode
 ``k`` is training the agent is caught at once; otherwise it is deployed and
 defects until a honeypot catches it. The tests compare it with
-:func:`~deception_sim.evaluate` on random models.
+:func:`~deception_sim.evaluate` on random models (and the brute-force
+oracle). It covers ``v_detected`` and ``v_clean`` (and ``missed``, which the
+hard update makes moot: every overseen defection is detected); it refuses
+kinds of episode and a goal of more than one success (:func:`unsupported`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,22 @@ def switch_start(policy: Strategy) -> int | None:
     return None
 
 
+def unsupported(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> str | None:
+    """Why the closed form does not apply to this model (``None`` if it does).
+
+    >>> from deception_sim import HardUpdate
+    >>> unsupported(Schedule.fixed(2, 3), HardUpdate(), Payoffs(utility="any", needed=2))
+    'the switch closed form needs needed=1 (one success), got needed=2'
+    """
+    if not update.is_hard:
+        return f"the switch closed form needs the hard update, got {update!r}"
+    if schedule.kinds is not None:
+        return "the switch closed form does not handle kinds of episode (the schedule has kinds)"
+    if payoffs.needed != 1:
+        return f"the switch closed form needs needed=1 (one success), got needed={payoffs.needed}"
+    return None
+
+
 def _backward(inflow: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``x[k] = inflow[k] + keep[k] * x[k + 1]`` for ``k < n``, ``x[n] = 0`` (length n + 1)."""
     return affine_scan(keep[::-1].copy(), inflow[::-1].copy(), 0.0)[::-1]
@@ -70,8 +89,9 @@ def switch_outcomes(
     >>> found["mesa"].tolist()
     [1.0, 3.0, 0.0]
     """
-    if not update.is_hard:
-        raise ValueError(f"the switch closed form needs the hard update, got {update!r}")
+    reason = unsupported(schedule, update, payoffs)
+    if reason is not None:
+        raise ValueError(reason)
     s = schedule
     n = s.horizon
     k = np.asarray(starts)
@@ -83,14 +103,29 @@ def switch_outcomes(
     weight = reach * payoffs.discount ** np.arange(n) if payoffs.discount != 1.0 else reach
     stay = 1.0 - h
     v_ov, v_dep, success = payoffs.v_overseen, payoffs.v_deploy, payoffs.success
+    # Every overseen defection is detected (the hard update): it earns v_overseen + v_detected.
+    v_caught = v_ov + payoffs.v_detected
     caught = s.survival()[i]  # P(T >= k): episode k is training, the defection is caught
     deployed = 1.0 - caught
     padded = np.append(weight, 0.0)
     if payoffs.utility == "count":
-        tail = _backward(weight * (h * v_ov + stay * success * v_dep), stay)
-        mesa = caught * v_ov * padded[i] + deployed * tail[i]
+        tail = _backward(weight * (h * v_caught + stay * success * v_dep), stay)
+        mesa = caught * v_caught * padded[i] + deployed * tail[i]
     else:
         mesa = deployed * _backward(weight * stay * success, stay * (1.0 - success))[i]
+        if payoffs.v_detected != 0.0:
+            # A detection before the success: in training at once, else by a honeypot.
+            detected = _backward(weight * h, stay * (1.0 - success))
+            mesa = mesa + payoffs.v_detected * (caught * padded[i] + deployed * detected[i])
+    if payoffs.v_clean != 0.0:
+        # Clean: the run ends before episode k (it defects from k on, if it gets there).
+        if n == 0:
+            mesa = mesa + payoffs.v_clean
+        else:
+            ends = reach * (1.0 - s.continue_prob)
+            ends[-1] = reach[-1]
+            before = np.append(0.0, np.cumsum(ends * payoffs.discount ** np.arange(n)))
+            mesa = mesa + payoffs.v_clean * before[i]
     first_success = _backward(reach * stay * success, stay * (1.0 - success))
     after = np.append(np.cumsum(weight[::-1])[::-1], [0.0, 0.0])  # sum of weight[t:], t=0..n+1
     base_tail = _backward(h * after[1 : n + 1], stay)

@@ -3,13 +3,15 @@
 A :class:`~deception_sim.strategies.Controller` can condition on everything the
 agent has seen, so the forward recursion of :mod:`deception_sim.exact.forward`
 (which needs a choice per episode, cue and objective level) does not apply.
-Here the state is ``(node, phase, defected yet, succeeded yet)``; each episode
+Here the state is ``(node, phase, defected yet, successes so far)`` (the
+count capped at the ``"any"`` goal's ``needed``); each episode
 spreads the mass at every node over the episode's branches
 (:func:`deception_sim.model.episode.branches`) and moves it to the node's
 children. The tree can grow like ``8 ** N``, so this is for small horizons;
 :func:`~deception_sim.strategies.table_controller` makes a tree of any
 decision table, which is how the tests check the forward recursion against
-this second recursion.
+this second recursion. A controller does not read kinds of episode: a
+schedule with kinds is refused.
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ CURVES: tuple[str, ...] = (
     "harm",
     "p_first_defection",
     "p_first_success",
+    "p_open_update",
 )
 """The per-episode curves :func:`evaluate_controller` computes (besides ``p_train``,
-``p_overseen``), each conditional on the run reaching the episode."""
+``p_overseen``), each conditional on the run reaching the episode.
+``p_first_success`` is the success that meets the ``"any"`` goal (the
+``needed``-th), ``p_open_update`` an update while that goal is still open."""
 
 
 def evaluate_controller(
@@ -43,7 +48,7 @@ def evaluate_controller(
     Returns arrays of length N: ``p_train``, ``p_overseen`` and the
     :data:`CURVES`: ``p_live``, ``p_defect``, ``p_update``, ``p_intact``
     (after the episode), ``mesa_gain``, ``base_gain``, ``harm``,
-    ``p_first_defection`` and ``p_first_success``.
+    ``p_first_defection``, ``p_first_success`` and ``p_open_update``.
 
     >>> import numpy as np
     >>> from deception_sim import HardUpdate, Payoffs, Schedule
@@ -53,6 +58,11 @@ def evaluate_controller(
     >>> evaluate_controller(tree, Schedule.fixed(1, 1), HardUpdate(), Payoffs())["mesa_gain"]
     array([0., 1.])
     """
+    if schedule.kinds is not None:
+        raise ValueError(
+            "a policy with memory (a Controller) does not read kinds of episode; "
+            "evaluate it on a schedule without kinds"
+        )
     levels = objective_levels(update, payoffs.indifference)
     n = schedule.horizon
     if int(controller.depth.max(initial=0)) >= max(n, 1) and n > 0:
@@ -66,12 +76,14 @@ def evaluate_controller(
     cue_given_phase = np.array([[q, 1 - q], [1 - q, q]])
     intact_level = _intact_level(levels)
     outcomes = branches(update, payoffs)
-    # mass[node, phase, defected, succeeded]: before the episode, at nodes of this depth.
+    needed = payoffs.needed
+    slots = needed + 1  # successes so far: 0..needed (the goal met)
+    # mass[node, phase, defected, successes]: before the episode, at nodes of this depth.
     nodes = np.array([0])
-    mass = np.zeros((1, 2, 2, 2))
+    mass = np.zeros((1, 2, 2, slots))
     mass[0, 0, 0, 0] = 1.0 - pmf[0]
     mass[0, 1, 0, 0] = pmf[0]
-    dead = np.zeros((2, 2, 2))  # complies for ever; [phase, defected, succeeded]
+    dead = np.zeros((2, 2, slots))  # complies for ever; [phase, defected, successes]
     curves = {name: np.zeros(n) for name in CURVES}
     for t in range(n):
         hazard = pmf[t + 1] / survival[t] if survival[t] > 0 else 0.0
@@ -104,14 +116,19 @@ def evaluate_controller(
                     curves["base_gain"][t] += branch.base * total
                     if branch.move == UPDATED:
                         curves["p_update"][t] += total
+                        curves["p_open_update"][t] += part[:, :, :, :needed].sum()
                     after = part
-                    if choice:  # the defection sets "defected"; a success sets "succeeded"
+                    if choice:  # the defection sets "defected"; a success adds one
                         after = np.zeros_like(part)
-                        after[:, :, 1, int(branch.success)] += part.sum(axis=2)[:, :, 0]
-                        after[:, :, 1, 1] += part.sum(axis=2)[:, :, 1]
+                        merged = part.sum(axis=2)
+                        if branch.success:
+                            after[:, :, 1, 1:] += merged[:, :, :-1]
+                            after[:, :, 1, -1] += merged[:, :, -1]  # the goal stays met
+                        else:
+                            after[:, :, 1, :] += merged
                     if branch.success:
                         curves["harm"][t] += total
-                        curves["p_first_success"][t] += part[:, :, :, 0].sum()
+                        curves["p_first_success"][t] += part[:, :, :, needed - 1].sum()
                     if branch.move == UNCHANGED:  # the objective is as it was before
                         curves["p_intact"][t] += after[intact_nodes].sum()
                     targets = controller.child[nodes, cue, choice, branch.move]
@@ -125,7 +142,7 @@ def evaluate_controller(
         # The phase moves: training ends after this episode with the hazard.
         order = sorted(following)
         nodes = np.array(order, dtype=np.int64)
-        mass = np.array([following[k] for k in order]).reshape(len(order), 2, 2, 2)
+        mass = np.array([following[k] for k in order]).reshape(len(order), 2, 2, slots)
         for array in (mass, next_dead[None]):
             moving = array[:, 0] * hazard
             array[:, 0] -= moving

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .. import _validate
 from ..exact.switch import switch_start
+from ..exact.switch import unsupported as switch_unsupported
 from ..model import Payoffs
 from ..solvers import optimize
 from ..strategies import Aligned, Deceptive, Greedy, Strategy
@@ -228,7 +229,8 @@ class Game:
         fast = [col for col, start in enumerate(starts) if start is not None]
         fast_starts = np.array([starts[col] for col in fast], dtype=np.int64)
         for row, oversight in enumerate(self.overseer):
-            closed_form = fast if oversight.update.is_hard else []
+            model = (oversight.schedule, oversight.update, self.payoffs)
+            closed_form = fast if switch_unsupported(*model) is None else []
             if closed_form:
                 found = threshold_outcomes(
                     fast_starts, oversight, self.payoffs, compliant=compliant

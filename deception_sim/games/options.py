@@ -83,12 +83,12 @@ class Oversight:
         """Expected number of overseen episodes in a run (training, honeypots, audits)."""
         s = self.schedule
         p_train = s.p_train()
-        return float(s.reach() @ (p_train + (1.0 - p_train) * s.honeypots()))
+        return float(s.reach() @ (p_train + (1.0 - p_train) * s.deploy_oversight()))
 
     def unoverseen_deployment(self) -> float:
         """Expected number of deployment episodes that are not overseen."""
         s = self.schedule
-        return float(s.reach() @ ((1.0 - s.p_train()) * (1.0 - s.honeypots())))
+        return float(s.reach() @ ((1.0 - s.p_train()) * (1.0 - s.deploy_oversight())))
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,14 @@ def outcome(
     schedule, update = oversight.schedule, oversight.update
     result = evaluate(policy, schedule, update, payoffs)
     out = {"mesa": result.mesa, "base": result.base, "harm": result.harm}
-    if payoffs.utility == "any" and payoffs.discount == 1.0:
+    # Safety is P(no success): the "any" utility of one success, undiscounted, and
+    # nothing else (no value for detections or for a clean run).
+    safe = dataclasses.replace(
+        payoffs, utility="any", discount=1.0, needed=1, v_detected=0.0, v_clean=0.0
+    )
+    if safe == payoffs:
         out["safety"] = 1.0 - result.mesa
     else:
-        safe = dataclasses.replace(payoffs, utility="any", discount=1.0)
         out["safety"] = 1.0 - evaluate(policy, schedule, update, safe).mesa
     out = {key: out[key] for key in _outcome_keys(False)}
     if compliant:

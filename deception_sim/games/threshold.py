@@ -9,6 +9,7 @@ unoverseen deployment defections, which :func:`~deception_sim.games.outcome` nee
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,7 +30,10 @@ def _unoverseen_defections(policy: Strategy, oversight: Oversight, payoffs: Payo
     values only those, with the same ``v_deploy`` (so the same objective levels)."""
     v = payoffs.v_deploy if payoffs.v_deploy > 0 else _TINY
     count = Payoffs(v_deploy=v, v_overseen=0.0, success=1.0, utility="count", discount=1.0)
-    return evaluate(policy, oversight.schedule, oversight.update, count).mesa / v
+    schedule = oversight.schedule
+    if schedule.kinds is not None:  # every unoverseen defection counts, whatever its success
+        schedule = dataclasses.replace(schedule, kinds=schedule.kinds.replace_all(success=None))
+    return evaluate(policy, schedule, oversight.update, count).mesa / v
 
 
 def threshold_outcomes(
@@ -42,7 +46,9 @@ def threshold_outcomes(
     """:func:`~deception_sim.games.outcome` for many "defect from episode k" agents at once.
 
     The closed form of :func:`deception_sim.exact.switch.switch_outcomes` on the
-    overseer option's model (hard update only), for agents that comply
+    overseer option's model (hard update only, no kinds of episode, one
+    success for ``"any"``: :func:`deception_sim.exact.switch.unsupported`),
+    for agents that comply
     before episode ``k`` and defect from it on (:class:`~deception_sim.Threshold`;
     :class:`~deception_sim.Greedy` is ``k = 1``, :class:`~deception_sim.Aligned`
     is ``k = N + 1``). They equal :func:`~deception_sim.games.outcome` (the

@@ -5,6 +5,7 @@ validated and hashable, and they say *what* happens in a run; the one
 definition of what happens within an episode is :mod:`deception_sim.model.episode`.
 """
 
+from .kinds import EpisodeKinds, Kind
 from .parameters import (
     OWNERS,
     PARAMETER_NAMES,
@@ -16,19 +17,22 @@ from .parameters import (
     check_parameter,
     check_parameter_names,
 )
-from .payoffs import UTILITIES, Payoffs
+from .payoffs import MISSED, UTILITIES, Payoffs
 from .schedule import CUES, PHASES, Schedule
 from .update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels, prefers_mesa
 
 __all__ = [
     "CUES",
+    "MISSED",
     "OWNERS",
     "PARAMETERS",
     "PARAMETER_NAMES",
     "PHASES",
     "UTILITIES",
     "DiscreteDistribution",
+    "EpisodeKinds",
     "HardUpdate",
+    "Kind",
     "ObjectiveLevels",
     "Parameter",
     "ParameterValue",

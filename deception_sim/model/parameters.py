@@ -11,10 +11,12 @@ becomes the three model objects (:func:`build_model`).
 schedule               ``train``, ``deploy`` (:meth:`Schedule.fixed`), or
                        ``horizon`` and ``train_length``
                        (:meth:`Schedule.random_boundary`); ``honeypot_rate``,
-                       ``cue_accuracy``, ``observable``, ``continue_prob``
+                       ``cue_accuracy``, ``observable``, ``continue_prob``,
+                       ``kinds``
 update rule            ``detect``, ``rate``, ``drift``
 payoffs                ``v_deploy``, ``v_overseen``, ``success``, ``utility``,
-                       ``discount``
+                       ``discount``, ``v_detected``, ``v_clean``, ``missed``,
+                       ``needed``
 whole model objects    ``schedule``, ``update``, ``payoffs`` (instead of
                        their fields)
 =====================  =====================================================
@@ -37,7 +39,8 @@ from typing import Literal, Protocol, TypeAlias, cast, runtime_checkable
 import numpy as np
 
 from .. import _validate
-from .payoffs import UTILITIES, Payoffs
+from .kinds import EpisodeKinds
+from .payoffs import MISSED, UTILITIES, Payoffs
 from .schedule import Schedule
 from .update import UpdateRule
 
@@ -45,7 +48,7 @@ Owner: TypeAlias = Literal["schedule", "update", "payoffs"]
 """Which model object a parameter is a field of."""
 
 Kind: TypeAlias = Literal[
-    "count", "probability", "probabilities", "real", "choice", "flag", "distribution"
+    "count", "probability", "probabilities", "real", "choice", "flag", "distribution", "kinds"
 ]
 """What values a parameter takes (see :class:`Parameter`)."""
 
@@ -70,6 +73,7 @@ ParameterValue: TypeAlias = (
     | bool
     | tuple[float, ...]
     | DiscreteDistribution
+    | EpisodeKinds
     | Schedule
     | UpdateRule
     | Payoffs
@@ -111,7 +115,9 @@ class Parameter:
     one per episode, ``"real"`` a number in ``interval``, ``"choice"`` one of
     ``choices``, ``"flag"`` ``True``, ``False`` or ``None``, and
     ``"distribution"`` a ``scipy.stats`` discrete distribution or
-    probabilities over ``0..horizon``. ``default`` is the model's default
+    probabilities over ``0..horizon``, and ``"kinds"`` an
+    :class:`~deception_sim.model.EpisodeKinds` (or ``None``: one kind). A
+    count is at least ``minimum``. ``default`` is the model's default
     (``None``: the parameter has none, or it is implied by others).
 
     >>> parameter("honeypot_rate").check(0.25), parameter("honeypot_rate").check([0, 0.5])
@@ -129,6 +135,7 @@ class Parameter:
     help: str
     interval: Interval | None = None
     choices: tuple[str, ...] = ()
+    minimum: int = 0
 
     @property
     def scalar(self) -> type[int] | type[float] | type[str] | None:
@@ -147,7 +154,11 @@ class Parameter:
             value = value.item()
         name = self.name
         if self.kind == "count":
-            return _validate.integer(name, value)
+            return _validate.integer(name, value, minimum=self.minimum)
+        if self.kind == "kinds":
+            if value is None or isinstance(value, EpisodeKinds):
+                return value
+            raise ValueError(f"{name} must be an EpisodeKinds or None, got {value!r}")
         if self.kind == "probability":
             return _validate.probability(name, value)
         if self.kind == "real":
@@ -202,6 +213,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "probability the run goes on",
         interval=Interval(0.0, 1.0, low_open=True),
     ),
+    Parameter("kinds", "schedule", "kinds", None, "kinds of episode (EpisodeKinds)"),
     Parameter(
         "detect", "update", "probability", 1.0, "P(an overseen defection triggers an update)"
     ),
@@ -234,8 +246,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "payoffs",
         "real",
         1.0,
-        "mesa value of an overseen defection",
-        interval=Interval(0.0),
+        "mesa value of an overseen defection (negative: a cost)",
     ),
     Parameter("success", "payoffs", "probability", 1.0, "P(an unoverseen defection succeeds)"),
     Parameter(
@@ -254,6 +265,29 @@ PARAMETERS: tuple[Parameter, ...] = (
         "discount per episode",
         interval=Interval(0.0, 1.0, low_open=True),
     ),
+    Parameter(
+        "v_detected",
+        "payoffs",
+        "real",
+        0.0,
+        "mesa value added when an overseen defection is detected (negative: a cost)",
+    ),
+    Parameter(
+        "v_clean",
+        "payoffs",
+        "real",
+        0.0,
+        "mesa value at the end of a run in which the agent never defected",
+    ),
+    Parameter(
+        "missed",
+        "payoffs",
+        "choice",
+        "harmless",
+        "an overseen defection that escapes detection: harmless, or goes through as if unoverseen",
+        choices=MISSED,
+    ),
+    Parameter("needed", "payoffs", "count", 1, "successes the 'any' utility needs", minimum=1),
 )
 """Every field of the model objects that interfaces may set, in the order they list them."""
 
@@ -364,6 +398,10 @@ def build_model(
             success=_real(given, "success"),
             utility=cast(str, _get(given, "utility")),
             discount=_real(given, "discount"),
+            v_detected=_real(given, "v_detected"),
+            v_clean=_real(given, "v_clean"),
+            missed=cast(str, _get(given, "missed")),
+            needed=cast(int, _get(given, "needed")),
         )
     return schedule, update, payoffs
 
@@ -382,6 +420,7 @@ def _schedule(given: Mapping[str, ParameterValue]) -> Schedule:
     cue_accuracy = _real(given, "cue_accuracy")
     observable = cast("bool | None", _get(given, "observable"))
     continue_prob = _real(given, "continue_prob")
+    kinds = cast("EpisodeKinds | None", _get(given, "kinds"))
     if "train_length" in given:
         length = given["train_length"]
         return Schedule.random_boundary(
@@ -391,6 +430,7 @@ def _schedule(given: Mapping[str, ParameterValue]) -> Schedule:
             cue_accuracy=cue_accuracy,
             observable=observable,
             continue_prob=continue_prob,
+            kinds=kinds,
         )
     return Schedule.fixed(
         cast(int, given["train"]),
@@ -399,4 +439,5 @@ def _schedule(given: Mapping[str, ParameterValue]) -> Schedule:
         cue_accuracy=cue_accuracy,
         observable=observable,
         continue_prob=continue_prob,
+        kinds=kinds,
     )

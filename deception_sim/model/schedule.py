@@ -15,7 +15,11 @@ forward, ``train`` (overseen: the base optimizer may update the agent) then
   observable; 0.5: the cue carries no information), independently;
 * **unknown horizon**: after each episode the run goes on with probability
   ``continue_prob``, so episode ``t`` happens with probability
-  ``continue_prob ** (t - 1)``; ``horizon`` caps it.
+  ``continue_prob ** (t - 1)``; ``horizon`` caps it;
+* **kinds of episode** (optional, :class:`~deception_sim.model.kinds.EpisodeKinds`):
+  each episode's kind is drawn from a distribution per phase; a kind may
+  have its own honeypot rate, success and detection probabilities, and the
+  agent sees it.
 
 Every variant is the same object to the algorithms: :meth:`Schedule.p_train`,
 :meth:`Schedule.honeypots` and :meth:`Schedule.reach` give the per-episode arrays.
@@ -32,6 +36,7 @@ from typing import cast
 import numpy as np
 
 from .. import _validate
+from .kinds import EpisodeKinds
 
 PHASES: tuple[str, str] = ("train", "deploy")
 """Names of the two phases, in the order they occur."""
@@ -67,6 +72,9 @@ class Schedule:
         Probability in [0.5, 1] that the cue shows the true phase.
     continue_prob:
         Probability in (0, 1] that the run goes on after each episode.
+    kinds:
+        Kinds of episode (:class:`~deception_sim.model.kinds.EpisodeKinds`),
+        or ``None`` (every episode alike).
 
     Examples
     --------
@@ -82,6 +90,7 @@ class Schedule:
     honeypot_rate: float | np.ndarray = 0.0
     cue_accuracy: float = 1.0
     continue_prob: float = 1.0
+    kinds: EpisodeKinds | None = None
 
     def __post_init__(self) -> None:
         horizon = _validate.integer("horizon", self.horizon)
@@ -104,6 +113,10 @@ class Schedule:
         object.__setattr__(self, "honeypot_rate", honeypot)
         object.__setattr__(self, "cue_accuracy", accuracy)
         object.__setattr__(self, "continue_prob", continuation)
+        if self.kinds is not None and not isinstance(self.kinds, EpisodeKinds):
+            raise ValueError(
+                f"kinds must be an EpisodeKinds or None, got {type(self.kinds).__name__}"
+            )
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -116,6 +129,7 @@ class Schedule:
         cue_accuracy: float = 1.0,
         observable: bool | None = None,
         continue_prob: float = 1.0,
+        kinds: EpisodeKinds | None = None,
     ) -> Schedule:
         """``train`` overseen episodes, then ``deploy`` deployment episodes.
 
@@ -135,6 +149,7 @@ class Schedule:
             honeypot_rate=honeypot_rate,
             cue_accuracy=_accuracy(cue_accuracy, observable),
             continue_prob=continue_prob,
+            kinds=kinds,
         )
 
     @classmethod
@@ -147,6 +162,7 @@ class Schedule:
         cue_accuracy: float = 1.0,
         observable: bool | None = None,
         continue_prob: float = 1.0,
+        kinds: EpisodeKinds | None = None,
     ) -> Schedule:
         """A horizon of ``horizon`` episodes whose training length is random.
 
@@ -177,6 +193,7 @@ class Schedule:
             honeypot_rate=honeypot_rate,
             cue_accuracy=_accuracy(cue_accuracy, observable),
             continue_prob=continue_prob,
+            kinds=kinds,
         )
 
     @classmethod
@@ -190,6 +207,7 @@ class Schedule:
         honeypot_rate: float | np.ndarray = 0.0,
         cue_accuracy: float = 1.0,
         observable: bool | None = None,
+        kinds: EpisodeKinds | None = None,
     ) -> Schedule:
         """``train`` training episodes in a run of geometric length.
 
@@ -222,6 +240,7 @@ class Schedule:
             cue_accuracy=cue_accuracy,
             observable=observable,
             continue_prob=continue_prob,
+            kinds=kinds,
         )
 
     # ------------------------------------------------------------------ per-episode arrays
@@ -264,6 +283,40 @@ class Schedule:
     def honeypots(self) -> np.ndarray:
         """Per-episode probability that a deployment episode is overseen (length N)."""
         return np.broadcast_to(np.asarray(self.honeypot_rate, dtype=float), (self.horizon,))
+
+    def deploy_oversight(self) -> np.ndarray:
+        """Per-episode probability that a deployment episode is overseen, over its kinds.
+
+        Without kinds this is :meth:`honeypots`; with kinds, each kind's own
+        rate (or the schedule's) weighted by ``P(kind | deploy)``.
+
+        >>> from deception_sim.model.kinds import EpisodeKinds, Kind
+        >>> kinds = EpisodeKinds.uniform(Kind("a", honeypot_rate=1.0), Kind("b"))
+        >>> Schedule.fixed(0, 2, honeypot_rate=0.5, kinds=kinds).deploy_oversight().tolist()
+        [0.75, 0.75]
+        """
+        if self.kinds is None:
+            return self.honeypots()
+        total = np.zeros(self.horizon)
+        for kind, p in zip(self.kinds.kinds, self.kinds.deploy, strict=True):
+            if p:
+                total = total + p * self.kind_honeypots(kind.name)
+        return total
+
+    def kind_honeypots(self, name: str) -> np.ndarray:
+        """Per-episode probability that a deployment episode of kind ``name`` is overseen.
+
+        >>> from deception_sim.model.kinds import EpisodeKinds, Kind
+        >>> kinds = EpisodeKinds.uniform(Kind("a", honeypot_rate=1.0), Kind("b"))
+        >>> Schedule.fixed(0, 2, honeypot_rate=0.5, kinds=kinds).kind_honeypots("b").tolist()
+        [0.5, 0.5]
+        """
+        if self.kinds is None:
+            raise ValueError("kind_honeypots needs a schedule with kinds")
+        kind = self.kinds.kinds[self.kinds.index(name)]
+        if kind.honeypot_rate is None:
+            return self.honeypots()
+        return np.full(self.horizon, kind.honeypot_rate)
 
     def reach(self) -> np.ndarray:
         """Probability that the run reaches each episode: ``continue_prob ** (t - 1)``."""
@@ -308,7 +361,15 @@ class Schedule:
         honeypot = self.honeypot_rate
         return (
             _restore,
-            (self.horizon, first, window, honeypot, self.cue_accuracy, self.continue_prob),
+            (
+                self.horizon,
+                first,
+                window,
+                honeypot,
+                self.cue_accuracy,
+                self.continue_prob,
+                self.kinds,
+            ),
         )
 
     def _key(self) -> tuple[object, ...]:
@@ -321,6 +382,7 @@ class Schedule:
             honeypot,
             self.cue_accuracy,
             self.continue_prob,
+            self.kinds,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -341,6 +403,8 @@ class Schedule:
             options.append(f"cue_accuracy={self.cue_accuracy!r}")
         if self.continue_prob != 1.0:
             options.append(f"continue_prob={self.continue_prob!r}")
+        if self.kinds is not None:
+            options.append(f"kinds={self.kinds!r}")
         tail = "".join(", " + option for option in options)
         train = self.fixed_train
         if train is not None:
@@ -356,12 +420,17 @@ class Schedule:
         else:
             ks = np.arange(self.horizon + 1)
             text = f"N={self.horizon}, E[T]={float(ks @ self.train_pmf):.4g}"
-        if isinstance(self.honeypot_rate, np.ndarray) or self.honeypot_rate:
-            text += f", honeypot={np.mean(self.honeypots()) if self.horizon else 0:.4g}"
+        # With kinds, the rate over the kinds (each kind may have its own).
+        oversight = self.deploy_oversight()
+        kinds_audit = self.kinds is not None and bool(oversight.any())
+        if isinstance(self.honeypot_rate, np.ndarray) or self.honeypot_rate or kinds_audit:
+            text += f", honeypot={np.mean(oversight) if self.horizon else 0:.4g}"
         if self.cue_accuracy != 1.0:
             text += f", cue={self.cue_accuracy:.4g}"
         if self.continue_prob != 1.0:
             text += f", continue={self.continue_prob:.4g}"
+        if self.kinds is not None:
+            text += f", {self.kinds.describe()}"
         return text
 
 
@@ -372,11 +441,12 @@ def _restore(
     honeypot_rate: float | np.ndarray,
     cue_accuracy: float,
     continue_prob: float,
+    kinds: EpisodeKinds | None = None,
 ) -> Schedule:
     """Rebuild a pickled :class:`Schedule` from the support of its boundary distribution."""
     pmf = np.zeros(horizon + 1)
     pmf[first : first + len(window)] = window
-    return Schedule(horizon, pmf, honeypot_rate, cue_accuracy, continue_prob)
+    return Schedule(horizon, pmf, honeypot_rate, cue_accuracy, continue_prob, kinds)
 
 
 def _accuracy(cue_accuracy: float, observable: bool | None) -> float:

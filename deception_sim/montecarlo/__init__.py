@@ -4,7 +4,8 @@
 :class:`SimulationResult` what it returns. The engines draw each episode's
 branches from :mod:`deception_sim.model.episode`:
 :mod:`~deception_sim.montecarlo.engine` for policies without memory (vectorized
-over runs), :mod:`~deception_sim.montecarlo.tree` for policies with memory.
+over runs), :mod:`~deception_sim.montecarlo.kinds` for schedules with kinds of
+episode, :mod:`~deception_sim.montecarlo.tree` for policies with memory.
 """
 
 from .result import SCALARS, SimulationResult

@@ -82,6 +82,9 @@ class Simulator:
         # Drift: some compliance moves the objective, so compliant rows draw their branch.
         self.drift = any(b.move != UNCHANGED for b in self.compliances)
         self.count_utility = payoffs.utility == "count"
+        self.needed = payoffs.needed
+        self.v_detected = payoffs.v_detected  # "any": per detection while the goal is open
+        self.v_clean = payoffs.v_clean
         self.max_updates, self.ceiling = liveness(update, payoffs.indifference, n)
         self.index_type = next(
             kind for kind in (np.int8, np.int16, np.int32, np.int64) if n + 1 <= np.iinfo(kind).max
@@ -221,11 +224,18 @@ class Simulator:
 
         if defect is not None:
             weight = self.weight[j]
-            # Only a run's first success counts for the "any" utility.
-            fresh = None if self.count_utility else part("harm") == 0
+            # Only the success that meets the goal counts for the "any" utility (and,
+            # before it, detections are worth v_detected).
+            fresh = opened = None
+            if not self.count_utility:
+                fresh = part("harm") == self.needed - 1
+                if self.v_detected != 0.0:
+                    opened = part("harm") < self.needed
             for branch, event in self._draw(self.defections, defect, watched, size, uniforms):
                 if self.count_utility:
                     add(part("mesa"), weight * branch.mesa, event)
+                elif opened is not None and branch.open_value:
+                    add(part("mesa"), weight * branch.open_value, both(event, opened))
                 if branch.success:
                     if fresh is not None:
                         add(part("mesa"), weight, both(event, fresh))
@@ -351,6 +361,11 @@ class Simulator:
             reached = self.horizon if lengths is None else lengths.astype(np.int64)
             base = reached - rows["defects"]
         first = rows["first"]
+        if self.v_clean != 0.0:
+            # A clean run ends with v_clean, weighted like its last episode.
+            last = self.horizon if lengths is None else lengths.astype(np.int64)
+            end_weight = clean_weights(self.weight, last)
+            mesa = mesa + self.v_clean * np.where(first == 0, end_weight, 0.0)
         totals["mesa"].add(mesa)
         totals["base"].add(base)
         totals["harm"].add(harm)
@@ -360,6 +375,16 @@ class Simulator:
         defected = first > 0
         totals["p_defect"].add(defected)
         totals["expected_first_defection"].add(first[defected])
+
+
+def clean_weights(weight: list[float], last: int | np.ndarray) -> np.ndarray | float:
+    """The discount weight of a run's last episode ``last`` (1 for an empty run).
+
+    >>> clean_weights([1.0, 0.5, 0.25], np.array([1, 3])).tolist()
+    [1.0, 0.25]
+    """
+    padded = np.array([1.0, *weight])
+    return padded[last]
 
 
 def liveness(

@@ -26,6 +26,7 @@ from ..model.measures import standard_error
 from ..strategies import Strategy, checked_table
 from .accumulate import Moments, Tally
 from .engine import Simulator
+from .kinds import KindSimulator
 from .result import SCALARS, Seed, SimulationResult
 from .tree import TreeSimulator
 
@@ -96,7 +97,10 @@ def simulate(
     if tree is None:
         levels = len(objective_levels(update, payoffs.indifference))
         table = checked_table(policy, schedule, levels)
-        play = Simulator(table, schedule, update, payoffs).batch
+        if schedule.kinds is None:
+            play = Simulator(table, schedule, update, payoffs).batch
+        else:
+            play = KindSimulator(table, schedule, update, payoffs).batch
     else:
         play = TreeSimulator(tree, schedule, update, payoffs).batch
     done = 0

@@ -8,6 +8,7 @@ from ..model import Payoffs, Schedule, UpdateRule
 from ..model.episode import UPDATED, branches
 from ..strategies.controller import Controller
 from .accumulate import Moments, Tally
+from .engine import clean_weights
 
 
 class TreeSimulator:
@@ -21,6 +22,11 @@ class TreeSimulator:
     def __init__(
         self, tree: Controller, schedule: Schedule, update: UpdateRule, payoffs: Payoffs
     ) -> None:
+        if schedule.kinds is not None:
+            raise ValueError(
+                "a policy with memory (a Controller) does not read kinds of episode; "
+                "simulate it on a schedule without kinds"
+            )
         self.tree, self.schedule, self.update, self.payoffs = tree, schedule, update, payoffs
 
     def batch(
@@ -71,7 +77,9 @@ class TreeSimulator:
             if pay.utility == "count":
                 mesa += weight * value
             else:
-                mesa += weight * (success & (harm == 0))
+                mesa += weight * (success & (harm == pay.needed - 1))
+                if pay.v_detected != 0.0:  # a detection while the goal is open
+                    mesa += weight * pay.v_detected * ((move == UPDATED) & (harm < pay.needed))
             base += weight * (playing & ~defect)
             harm += success
             first = np.where(defect & (first == 0), t + 1, first)
@@ -85,6 +93,9 @@ class TreeSimulator:
                 tally.intact[t] += int((intact & playing).sum())
                 for mesa_value in tally.values:
                     tally.add_value(mesa_value, t, int((value == mesa_value).sum()))
+        if pay.v_clean != 0.0:
+            weights = [pay.discount**t for t in range(n)]
+            mesa += pay.v_clean * np.where(first == 0, clean_weights(weights, length), 0.0)
         totals["mesa"].add(mesa)
         totals["base"].add(base)
         totals["harm"].add(harm)

@@ -1,7 +1,9 @@
 """Backward induction when the agent sees the phase (SPEC 3.3, "known phase").
 
 The agent sees the phase of every episode (a honeypot looks like
-deployment), the episode index and its own objective level. Its problem is a
+deployment), the episode index, its own objective level and, on a schedule
+with kinds of episode, the episode's kind before it chooses (the Bellman
+backup sums over the kinds the better of its two actions). Its problem is a
 finite-horizon Markov decision problem over ``(phase, level)``; with partial
 updates every modified self chooses for *its own* objective
 ``w * mesa + (1 - w) * base``, so the selves play a game, solved by backward
@@ -18,6 +20,12 @@ the same tie rule from any start, the last ``k`` episodes are exact after
 solution; in practice a handful of rounds suffice. If the rounds run out,
 the plain loop (:func:`backward_loop`, also the tests' reference) finishes the
 job exactly.
+
+It covers ``v_detected``, a negative ``v_overseen``, ``missed="through"`` and
+kinds of episode. It refuses ``v_clean != 0`` and ``needed > 1``
+(:func:`unsupported`): both make the value depend on the history (whether the
+agent has defected yet, how many successes it has had), which
+``(phase, level)`` does not hold.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exact.scan import affine_scan, compact
-from ..model import ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model import Kind, ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_levels
 from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
 from ..strategies.optimal import Optimal
 from .solution import Diagnostics, Solution
@@ -64,6 +72,9 @@ class _Model:
     comply_value: np.ndarray  # C[t]: base value of complying from t to the end (length N+1)
     update: UpdateRule
     payoffs: Payoffs
+    kinds: tuple[Kind | None, ...] = (None,)
+    kind_weights: tuple[tuple[float, ...], tuple[float, ...]] = ((1.0,), (1.0,))
+    kind_honeypot: tuple[np.ndarray | float, ...] = ()
 
     @classmethod
     def build(cls, schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> _Model:
@@ -74,19 +85,43 @@ class _Model:
         rho = payoffs.discount * schedule.continue_prob
         comply_value = np.zeros(n + 1)
         comply_value[:n] = affine_scan(rho, np.ones(n), 0.0)[::-1][:n] if n else []
+        honeypot = compact(np.asarray(schedule.honeypots(), dtype=float))
+        options: dict = {"kind_honeypot": (honeypot,)}
+        if schedule.kinds is not None:
+            options = {
+                "kinds": schedule.kinds.kinds,
+                "kind_weights": (schedule.kinds.train, schedule.kinds.deploy),
+                "kind_honeypot": tuple(
+                    honeypot if k.honeypot_rate is None else k.honeypot_rate
+                    for k in schedule.kinds.kinds
+                ),
+            }
         return cls(
             n=n,
             levels=objective_levels(update, payoffs.indifference),
             hazard=compact(np.minimum(hazard, 1.0)),
-            honeypot=compact(np.asarray(schedule.honeypots(), dtype=float)),
+            honeypot=honeypot,
             rho=rho,
             comply_value=comply_value,
             update=update,
             payoffs=payoffs,
+            **options,
         )
 
-    def outcomes(self, phase: int, level: int, defect: bool) -> _Action:
-        """What one action does in state ``(phase, level)``, for every episode.
+    def actions(self) -> dict[tuple[int, int], list[tuple[_Action, _Action]]]:
+        """``(comply, defect)`` in each kind of episode, for each state ``(phase, level)``."""
+        return {
+            (phase, level): [
+                (self.outcomes(phase, level, False, j), self.outcomes(phase, level, True, j))
+                for j in range(len(self.kinds))
+            ]
+            for phase in (TRAIN, DEPLOY)
+            for level in range(len(self.levels))
+        }
+
+    def outcomes(self, phase: int, level: int, defect: bool, kind: int = 0) -> _Action:
+        """What one action does in state ``(phase, level)`` (in the ``kind``-th kind of
+        episode), for every episode.
 
         The action's branches come from :func:`deception_sim.model.episode.branches`.
         Move probabilities include the move of the phase. Mesa value stops
@@ -94,7 +129,7 @@ class _Model:
         the agent goes on with its policy (which does not depend on whether
         it has succeeded) and its base value still counts.
         """
-        overseen = 1.0 if phase == TRAIN else self.honeypot
+        overseen = 1.0 if phase == TRAIN else self.kind_honeypot[kind]
         count = self.payoffs.utility == "count"
         targets = {
             UNCHANGED: level,
@@ -104,14 +139,16 @@ class _Model:
         mesa: np.ndarray | float = 0.0
         base: np.ndarray | float = 0.0
         same: list[tuple[int, np.ndarray | float, bool]] = []  # (level, probability, goes on)
-        for branch in branches(self.update, self.payoffs):
+        for branch in branches(self.update, self.payoffs, self.kinds[kind]):
             if branch.defect != defect:
                 continue
             oversight = overseen if branch.overseen else 1.0 - overseen
             p = oversight * branch.probability
             if np.ndim(p) == 0 and p == 0.0:
                 continue
-            value = branch.mesa if count else float(branch.success)
+            # "any": the success that meets the goal is worth 1, a detection before it
+            # its open value (v_detected).
+            value = branch.mesa if count else float(branch.success) + branch.open_value
             if value:
                 mesa = mesa + p * value
             if branch.base:
@@ -186,10 +223,21 @@ def _prefers_defect(weight: float, defect, comply) -> np.ndarray:
     return utility_defect > utility_comply + TIE * scale
 
 
+def _mixed(weights: tuple[float, ...], items: list) -> np.ndarray | float:
+    """``sum_j weights[j] * items[j]`` over the kinds (the item itself for one kind)."""
+    total = None
+    for weight, item in zip(weights, items, strict=True):
+        if weight == 0.0:
+            continue
+        term = item if weight == 1.0 else weight * item
+        total = term if total is None else total + term
+    return 0.0 if total is None else total
+
+
 def _evaluate_policy(
     model: _Model, policy: np.ndarray, actions, parts: tuple[str, ...] = ("mesa", "base")
 ) -> _Values:
-    """Values of a deterministic per-(phase, level, episode) policy, all episodes at once.
+    """Values of a deterministic per-(phase, level, episode, kind) policy, all episodes at once.
 
     ``parts`` says which values to compute (the base values are not needed to
     choose when the only self is the original agent, whose objective is the
@@ -200,17 +248,32 @@ def _evaluate_policy(
     # then lead only to states already solved, or back to itself.
     for level in reversed(range(len(model.levels))):
         for phase in (DEPLOY, TRAIN):
-            act = policy[phase, level]
-            comply, defect = actions[phase, level]
-            mesa_in = np.zeros(model.n) + _select(act, defect.mesa, comply.mesa)
-            base_in = np.zeros(model.n) + _select(act, defect.base, comply.base)
+            weights = model.kind_weights[phase]
+            per_kind = actions[phase, level]
+            acts = [policy[phase, level, :, j] for j in range(len(per_kind))]
+            mesa_in = np.zeros(model.n) + _mixed(
+                weights,
+                [_select(a, d.mesa, c.mesa) for a, (c, d) in zip(acts, per_kind, strict=True)],
+            )
+            base_in = np.zeros(model.n) + _mixed(
+                weights,
+                [_select(a, d.base, c.base) for a, (c, d) in zip(acts, per_kind, strict=True)],
+            )
             stay: tuple[np.ndarray | float, np.ndarray | float] = (0.0, 0.0)
-            for target in sorted(comply.moves.keys() | defect.moves.keys()):
-                on_defect = defect.moves.get(target, (0.0, 0.0))
-                on_comply = comply.moves.get(target, (0.0, 0.0))
-                p_all = _select(act, on_defect[0], on_comply[0])
-                shared = on_defect[1] is on_defect[0] and on_comply[1] is on_comply[0]
-                p_on = p_all if shared else _select(act, on_defect[1], on_comply[1])
+            targets = set()
+            for comply, defect in per_kind:
+                targets |= comply.moves.keys() | defect.moves.keys()
+            for target in sorted(targets):
+                all_parts, on_parts = [], []
+                for act, (comply, defect) in zip(acts, per_kind, strict=True):
+                    on_defect = defect.moves.get(target, (0.0, 0.0))
+                    on_comply = comply.moves.get(target, (0.0, 0.0))
+                    p_all = _select(act, on_defect[0], on_comply[0])
+                    shared = on_defect[1] is on_defect[0] and on_comply[1] is on_comply[0]
+                    all_parts.append(p_all)
+                    on_parts.append(p_all if shared else _select(act, on_defect[1], on_comply[1]))
+                p_all = _mixed(weights, all_parts)
+                p_on = _mixed(weights, on_parts)
                 if target == (phase, level):
                     stay = (p_all, p_on)
                     continue
@@ -229,12 +292,13 @@ def _evaluate_policy(
 
 
 def _improve(model: _Model, values: _Values, actions) -> np.ndarray:
-    policy = np.zeros((2, len(model.levels), model.n), dtype=bool)
+    policy = np.zeros((2, len(model.levels), model.n, len(model.kinds)), dtype=bool)
     for level, weight in enumerate(model.levels.weight):
         for phase in (TRAIN, DEPLOY):
             with_base = weight < 1.0
-            comply, defect = (_q_values(model, values, a, with_base) for a in actions[phase, level])
-            policy[phase, level] = _prefers_defect(float(weight), defect, comply)
+            for j, pair in enumerate(actions[phase, level]):
+                comply, defect = (_q_values(model, values, a, with_base) for a in pair)
+                policy[phase, level, :, j] = _prefers_defect(float(weight), defect, comply)
     return policy
 
 
@@ -243,7 +307,8 @@ class Induction:
     """The backward-induction policy and its values (internal to the solvers).
 
     ``policy[phase, level, t]`` is True where that self defects in episode
-    ``t + 1``; ``values.mesa[phase, level, t]`` (and ``.base``) are the values
+    ``t + 1`` (``policy[phase, level, t, kind]`` on a schedule with kinds:
+    in an episode of that kind); ``values.mesa[phase, level, t]`` (and ``.base``) are the values
     before episode ``t + 1``; ``mesa`` and ``base`` are the values at the
     start (phase drawn from the schedule, level 0).
     """
@@ -257,7 +322,10 @@ class Induction:
     method: str
 
     def table(self) -> np.ndarray:
-        """The policy as a per-level decision table ``[level, t, cue = phase seen]``."""
+        """The policy as a per-level decision table ``[level, t, cue = phase seen]``
+        (``[level, t, cue, kind]`` with kinds)."""
+        if self.policy.ndim == 4:
+            return np.moveaxis(self.policy, 0, 2).astype(float)
         return np.moveaxis(self.policy, 0, -1).astype(float)
 
 
@@ -266,13 +334,9 @@ def induction(
 ) -> Induction:
     """The backward-induction policy and its values, by policy iteration (see the module)."""
     model = _Model.build(schedule, update, payoffs)
-    actions = {
-        (phase, level): (model.outcomes(phase, level, False), model.outcomes(phase, level, True))
-        for phase in (TRAIN, DEPLOY)
-        for level in range(len(model.levels))
-    }
+    actions = model.actions()
     # Start from the treacherous turn: comply in training, defect in deployment.
-    policy = np.zeros((2, len(model.levels), model.n), dtype=bool)
+    policy = np.zeros((2, len(model.levels), model.n, len(model.kinds)), dtype=bool)
     policy[DEPLOY] = True
     rounds = 0
     method = "policy iteration"
@@ -294,7 +358,31 @@ def induction(
     start = schedule.train_pmf[0]
     mesa = (1 - start) * values.mesa[TRAIN, 0, 0] + start * values.mesa[DEPLOY, 0, 0]
     base = (1 - start) * values.base[TRAIN, 0, 0] + start * values.base[DEPLOY, 0, 0]
+    if schedule.kinds is None:
+        policy = policy[..., 0]  # one kind: the table has no kind axis
     return Induction(policy, values, float(mesa), float(base), rounds, len(model.levels), method)
+
+
+def unsupported(schedule: Schedule, payoffs: Payoffs) -> str | None:
+    """Why backward induction over ``(phase, level)`` cannot solve this model (``None``: it can).
+
+    >>> unsupported(Schedule.fixed(1, 1), Payoffs(v_clean=1.0)).split(";")[0]
+    "information='known_phase' does not support v_clean != 0 (a value that depends on \
+whether the agent has defected yet)"
+    """
+    if payoffs.v_clean != 0.0:
+        return (
+            "information='known_phase' does not support v_clean != 0 (a value that depends on "
+            f"whether the agent has defected yet); got v_clean={payoffs.v_clean!r}; "
+            "use information='memoryless'"
+        )
+    if payoffs.needed != 1:
+        return (
+            "information='known_phase' does not support needed > 1 (a value that depends on "
+            f"how many successes there have been); got needed={payoffs.needed!r}; "
+            "use information='memoryless'"
+        )
+    return None
 
 
 def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
@@ -305,6 +393,9 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
             f"cue_accuracy must be 1, got {schedule.cue_accuracy!r}; use "
             "information='clock' or 'memoryless' for a noisy cue"
         )
+    reason = unsupported(schedule, payoffs)
+    if reason is not None:
+        raise ValueError(reason)
     found = induction(schedule, update, payoffs)
     policy = Optimal(schedule, update, payoffs, "known_phase", table=found.table())
     return Solution(
@@ -317,14 +408,13 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
 
 
 def backward_loop(model: _Model) -> tuple[np.ndarray, _Values]:
-    """Plain backward induction, one episode at a time (exact; the reference)."""
+    """Plain backward induction, one episode at a time (exact; the reference).
+
+    The policy has a kind axis (of length 1 without kinds).
+    """
     values = _Values(model)
-    policy = np.zeros((2, len(model.levels), model.n), dtype=bool)
-    actions = {
-        (phase, level): (model.outcomes(phase, level, False), model.outcomes(phase, level, True))
-        for phase in (TRAIN, DEPLOY)
-        for level in range(len(model.levels))
-    }
+    policy = np.zeros((2, len(model.levels), model.n, len(model.kinds)), dtype=bool)
+    actions = model.actions()
 
     def at(x, t: int) -> float:
         return float(x[t]) if np.ndim(x) else float(x)
@@ -333,16 +423,20 @@ def backward_loop(model: _Model) -> tuple[np.ndarray, _Values]:
         for level in reversed(range(len(model.levels))):
             weight = float(model.levels.weight[level])
             for phase in (DEPLOY, TRAIN):
-                q = []
-                for action in actions[phase, level]:
-                    mesa, base = at(action.mesa, t), at(action.base, t)
-                    for target, (p_all, p_on) in action.moves.items():
-                        next_mesa, next_base = values.of(target)
-                        mesa += model.rho * at(p_on, t) * at(next_mesa, t)
-                        base += model.rho * at(p_all, t) * at(next_base, t)
-                    q.append((np.array([mesa]), np.array([base])))
-                act = bool(_prefers_defect(weight, q[1], q[0])[0])
-                policy[phase, level, t] = act
-                values.mesa[phase, level, t] = q[act][0][0]
-                values.base[phase, level, t] = q[act][1][0]
+                chosen_mesa, chosen_base = [], []
+                for j, pair in enumerate(actions[phase, level]):
+                    q = []
+                    for action in pair:
+                        mesa, base = at(action.mesa, t), at(action.base, t)
+                        for target, (p_all, p_on) in action.moves.items():
+                            next_mesa, next_base = values.of(target)
+                            mesa += model.rho * at(p_on, t) * at(next_mesa, t)
+                            base += model.rho * at(p_all, t) * at(next_base, t)
+                        q.append((np.array([mesa]), np.array([base])))
+                    act = bool(_prefers_defect(weight, q[1], q[0])[0])
+                    policy[phase, level, t, j] = act
+                    chosen_mesa.append(q[act][0][0])
+                    chosen_base.append(q[act][1][0])
+                values.mesa[phase, level, t] = _mixed(model.kind_weights[phase], chosen_mesa)
+                values.base[phase, level, t] = _mixed(model.kind_weights[phase], chosen_base)
     return policy, values

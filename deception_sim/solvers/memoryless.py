@@ -1,22 +1,28 @@
 """The best memoryless agent (SPEC 3.3, "memoryless"): one defection probability per cue.
 
-A fresh instance each episode sees only the current cue and defects with
-probability ``p[cue]``; every live self uses the same ``p`` (the
+A fresh instance each episode sees only the current cue (and, on a schedule
+with kinds of episode, the kind) and defects with probability ``p[cue]``
+(``p[kind, cue]``); every live self uses the same ``p`` (the
 :class:`~deception_sim.Memoryless` strategy). The expected mesa utility, from
 exact evaluation, is maximized over ``p`` in ``[0, 1]`` per cue value that
-carries information (one number when the cue says nothing).
+carries information (one number when the cue says nothing), and with kinds
+per (kind, cue) cell that can occur (the cue merged when it says nothing).
 
 Never a single local start: a dense bracket (a grid that includes the
 corners) finds the basins, then every promising grid point is refined with a
 bounded method (``scipy.optimize.minimize_scalar(method="bounded")`` in one
 dimension; bounded Nelder-Mead followed by coordinate-wise bounded polishing
-in two), and the best refined point wins.
+in two or more), and the best refined point wins. In three or four
+dimensions the bracket is a coarser grid; beyond, every corner (up to ten
+dimensions) and a scrambled Sobol sequence with a fixed seed, so the answer
+is the same on every run.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import optimize as sciopt
+from scipy.stats import qmc
 
 from ..exact import evaluate
 from ..model import Payoffs, Schedule, UpdateRule
@@ -37,6 +43,8 @@ def solve(
 
     ``curve=True`` keeps the values on the dense bracket in the diagnostics.
     """
+    if schedule.kinds is not None:
+        return _solve_kinds(schedule, update, payoffs, curve=curve)
     evaluations = 0
     cache: dict[tuple[float, float], float] = {}
 
@@ -121,7 +129,7 @@ def _polish(value, point: np.ndarray, sweeps: int = 4) -> np.ndarray:
     point = point.copy()
     for _ in range(sweeps):
         before = point.copy()
-        for k in range(2):
+        for k in range(len(point)):
 
             def along(x: float, k: int = k) -> float:
                 trial = point.copy()
@@ -144,3 +152,145 @@ def _best_indices(scores: np.ndarray, count: int) -> list[int]:
     """Indices of the best ``count`` local maxima of a grid's values (best first)."""
     order = np.argsort(-scores, kind="stable")
     return [int(i) for i in order[:count]]
+
+
+GRID_3D = 9
+GRID_4D = 5
+SOBOL_POINTS = 256
+MAX_CORNERS = 10
+"""Most dimensions whose ``2 ** d`` corners the bracket includes."""
+
+
+def _cells(schedule: Schedule) -> list[tuple[int, tuple[int, ...]]]:
+    """The free coordinates with kinds: ``(kind, cues)`` for each cell that can occur.
+
+    ``cues`` is ``(0, 1)`` when the cue says nothing (one probability for both),
+    else one cue. A cell that never occurs (a kind never drawn in a phase that
+    happens, a cue never shown) is left out: its probability is 0.
+    """
+    kinds = schedule.kinds
+    assert kinds is not None
+    n = schedule.horizon
+    first, last = schedule.support()
+    phases = [
+        (phase, weights)
+        for phase, weights, occurs in ((0, kinds.train, last > 0), (1, kinds.deploy, first < n))
+        if occurs
+    ]
+    q = schedule.cue_accuracy
+    seen = [[q, 1.0 - q], [1.0 - q, q]]  # [phase][cue]
+    cells: list[tuple[int, tuple[int, ...]]] = []
+    for j in range(len(kinds)):
+        shown = [
+            cue
+            for cue in (0, 1)
+            if any(weights[j] > 0.0 and seen[phase][cue] > 0.0 for phase, weights in phases)
+        ]
+        if not shown:
+            continue
+        if q == 0.5:
+            cells.append((j, (0, 1)))
+        else:
+            cells.extend((j, (cue,)) for cue in shown)
+    return cells
+
+
+def _solve_kinds(
+    schedule: Schedule, update: UpdateRule, payoffs: Payoffs, *, curve: bool
+) -> Solution:
+    """The best memoryless policy with one probability per (kind, cue) that can occur."""
+    kinds = schedule.kinds
+    assert kinds is not None
+    cells = _cells(schedule)
+    evaluations = 0
+    cache: dict[tuple[float, ...], float] = {}
+
+    def policy_of(x) -> Memoryless:
+        table = [[0.0, 0.0] for _ in kinds.names]
+        for (j, cues), p in zip(cells, x, strict=True):
+            for cue in cues:
+                table[j][cue] = float(p)
+        return Memoryless(
+            {
+                name: {"train": a, "deploy": b}
+                for name, (a, b) in zip(kinds.names, table, strict=True)
+            }
+        )
+
+    def score(x) -> float:
+        nonlocal evaluations
+        key = tuple(float(v) for v in x)
+        if key not in cache:
+            evaluations += 1
+            cache[key] = evaluate(policy_of(key), schedule, update, payoffs).mesa
+        return cache[key]
+
+    size = len(cells)
+    if size == 0:
+        best: tuple[float, ...] = ()
+        grid_values = np.zeros((1, 1))
+        method = "nothing to choose (no kind and cue can occur)"
+    elif size == 1:
+        (p, _), grid_values = _one_dimensional(lambda a, b: score((a,)))
+        best = (p,)
+        method = f"dense bracket ({GRID_1D}-point grid) + bounded Brent refinement"
+    elif size == 2:
+        pair, grid_values = _two_dimensional(lambda a, b: score((a, b)))
+        best = pair
+        method = (
+            f"dense bracket ({GRID_2D}x{GRID_2D} grid) + bounded Nelder-Mead and "
+            "coordinate-wise bounded Brent refinement"
+        )
+    else:
+        best, grid_values, bracket = _many_dimensional(score, size)
+        method = (
+            f"dense bracket ({bracket}) + bounded Nelder-Mead and coordinate-wise bounded "
+            f"Brent refinement from the best {STARTS} points, over {size} (kind, cue) cells"
+        )
+    best_policy = policy_of(best)
+    final = evaluate(best_policy, schedule, update, payoffs)
+    table = checked_table(best_policy, schedule)
+    return Solution(
+        policy=Optimal(
+            schedule, update, payoffs, "memoryless", table=table, memoryless=best_policy
+        ),
+        value=final.mesa,
+        base=final.base,
+        method=method,
+        diagnostics=Diagnostics(evaluations=evaluations, curve=grid_values if curve else None),
+    )
+
+
+def _bracket(size: int) -> tuple[np.ndarray, str]:
+    """The starting points in ``[0, 1] ** size``, and how they were made."""
+    if size <= 4:
+        count = GRID_3D if size == 3 else GRID_4D
+        axis = np.linspace(0.0, 1.0, count)
+        points = np.array(np.meshgrid(*([axis] * size), indexing="ij")).reshape(size, -1).T
+        return points, "x".join([str(count)] * size) + " grid"
+    sobol = qmc.Sobol(d=size, scramble=True, seed=0).random(SOBOL_POINTS)
+    parts = [sobol]
+    if size <= MAX_CORNERS:
+        corners = np.array(np.meshgrid(*([[0.0, 1.0]] * size), indexing="ij"))
+        parts.insert(0, corners.reshape(size, -1).T)
+    points = np.concatenate(parts)
+    corners_text = "every corner and " if size <= MAX_CORNERS else ""
+    return points, f"{corners_text}{SOBOL_POINTS} Sobol points"
+
+
+def _many_dimensional(score, size: int) -> tuple[tuple[float, ...], np.ndarray, str]:
+    points, text = _bracket(size)
+    scores = np.array([score(x) for x in points])
+    candidates = [(scores[i], tuple(points[i])) for i in range(len(points))]
+    for i in _best_indices(scores, STARTS):
+        result = sciopt.minimize(
+            lambda x: -score(np.clip(x, 0.0, 1.0)),
+            points[i],
+            method="Nelder-Mead",
+            bounds=[(0.0, 1.0)] * size,
+            options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 400 * size},
+        )
+        point = _polish(lambda *x: score(x), np.clip(result.x, 0.0, 1.0))
+        candidates.append((score(point), tuple(point)))
+    _, best = max(candidates, key=lambda c: (c[0], -sum(c[1])))
+    return tuple(float(x) for x in best), np.column_stack([points, scores]), text

@@ -5,7 +5,9 @@ objective; an agent whose objective has been modified below indifference
 (see :mod:`deception_sim.model.update`) complies whatever its strategy. Every
 strategy without memory gives its choice as a table ``P(A | episode, cue)``
 over the schedule's episodes and the two cue values (``"train"``,
-``"deploy"``), which is all that exact evaluation and simulation need; a
+``"deploy"``), and, on a schedule with kinds of episode, optionally over
+the kinds too (``P(A | episode, cue, kind)``), which is all that exact
+evaluation and simulation need; a
 strategy with memory gives a :class:`~deception_sim.strategies.Controller`
 (a tree of observation histories) instead.
 
@@ -23,7 +25,9 @@ Each strategy has a ``repr`` that evaluates back to an equal object, and a
 ``stochastic``
     randomizes;
 ``solver``
-    was computed by an optimizer.
+    was computed by an optimizer;
+``kind``
+    reads the kind of the episode (on a schedule with kinds).
 
 **Closed forms.** A strategy may also say, with :meth:`Strategy.form`, that
 its table has a shape for which exact evaluation has a closed form
@@ -49,7 +53,15 @@ if TYPE_CHECKING:  # pragma: no cover - imported for annotations only
     from ..model import Payoffs, UpdateRule
     from .controller import Controller
 
-METADATA_KEYS: tuple[str, ...] = ("cue", "clock", "memory", "schedule", "stochastic", "solver")
+METADATA_KEYS: tuple[str, ...] = (
+    "cue",
+    "clock",
+    "memory",
+    "schedule",
+    "stochastic",
+    "solver",
+    "kind",
+)
 """The keys of every strategy's :attr:`Strategy.metadata`, in this order."""
 
 
@@ -118,7 +130,10 @@ class Strategy:
         Row ``t`` is episode ``t + 1``; column 0 is the ``"train"`` cue and
         column 1 the ``"deploy"`` cue. The array may be a read-only
         broadcast view. Solved policies may give one table per objective
-        level, shape ``(levels, horizon, 2)``.
+        level, shape ``(levels, horizon, 2)``. On a schedule with ``K``
+        kinds of episode a strategy that reads the kind gives shape
+        ``(horizon, 2, K)`` (``(levels, horizon, 2, K)`` per level); an
+        ``(horizon, 2)`` table plays the same in every kind.
         """
         raise NotImplementedError
 
@@ -161,6 +176,7 @@ def metadata(
     schedule: bool = False,
     stochastic: bool = False,
     solver: bool = False,
+    kind: bool = False,
 ) -> dict[str, bool]:
     """A metadata dict with every key of :data:`METADATA_KEYS` (unnamed ones ``False``).
 
@@ -174,6 +190,7 @@ def metadata(
         "schedule": schedule,
         "stochastic": stochastic,
         "solver": solver,
+        "kind": kind,
     }
 
 
@@ -192,29 +209,52 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
 
     The table must have shape ``(horizon, 2)`` (or ``(levels, horizon, 2)``
     for a solved policy with one table per objective level) and hold
-    probabilities: finite numbers in [0, 1]. A user-written strategy that
-    breaks this gets a :class:`ValueError` naming it, not a wrong answer.
+    probabilities: finite numbers in [0, 1]. On a schedule with ``K`` kinds
+    of episode it may also be ``(horizon, 2, K)`` (or ``(levels, horizon,
+    2, K)``), and it is returned with the kind axis last: an ``(horizon, 2)``
+    table as a read-only broadcast over the kinds. A user-written strategy
+    that breaks this gets a :class:`ValueError` naming it, not a wrong answer.
 
     >>> from deception_sim import Deceptive
     >>> checked_table(Deceptive(), Schedule.fixed(1, 1)).tolist()
     [[0.0, 1.0], [0.0, 1.0]]
+    >>> from deception_sim.model import EpisodeKinds, Kind
+    >>> kinds = EpisodeKinds.uniform(Kind("a"), Kind("b"))
+    >>> checked_table(Deceptive(), Schedule.fixed(1, 1, kinds=kinds)).shape
+    (2, 2, 2)
     """
     table = np.asarray(policy.decision_table(schedule), dtype=float)
     n = schedule.horizon
-    allowed = f"({n}, 2)" if levels is None else f"({n}, 2), or ({levels}, {n}, 2) per-level"
-    if table.shape != (n, 2) and (levels is None or table.shape != (levels, n, 2)):
+    allowed: list[tuple[int, ...]] = [(n, 2)]
+    per_level: tuple[int, ...] | None = None if levels is None else (levels, n, 2)
+    count = None if schedule.kinds is None else len(schedule.kinds)
+    if count is not None:
+        # With kinds a 3-d table is (episodes, cues, kinds): per-level tables carry kinds too.
+        allowed.append((n, 2, count))
+        per_level = None if levels is None else (levels, n, 2, count)
+    if table.shape not in allowed and table.shape != per_level:
+        shapes = ", or ".join(str(shape) for shape in allowed)
+        if per_level is not None:
+            shapes += f", or {per_level} per-level"
+        axes = "episodes x cues" + ("" if count is None else " [x kinds]")
         raise ValueError(
             f"the decision table of {_label(policy)} has shape {table.shape}; "
-            f"it must be {allowed} (episodes x cues)"
+            f"it must be {shapes} ({axes})"
         )
+    by_kind = count is not None and table.ndim >= 3
+    episode_axis = table.ndim - (3 if by_kind else 2)
     # A broadcast view (stride 0 over episodes) holds one row: check only that row.
-    stored = table[..., :1, :] if n > 1 and table.strides[-2] == 0 else table
+    stored = table
+    if n > 1 and table.strides[episode_axis] == 0:
+        stored = np.take(table, [0], axis=episode_axis)
     good = np.isfinite(stored) & (stored >= 0.0) & (stored <= 1.0)
     if not good.all():
         bad = stored[~good].flat[0]
         raise ValueError(
             f"the decision table of {_label(policy)} must hold probabilities in [0, 1], got {bad!r}"
         )
+    if count is not None and not by_kind:
+        table = np.broadcast_to(table[..., None], (*table.shape, count))
     return table
 
 

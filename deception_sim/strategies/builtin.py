@@ -9,6 +9,7 @@ its table has one) a closed :meth:`~deception_sim.strategies.Strategy.form`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,51 +172,114 @@ class Threshold(Strategy):
 
 @dataclass(frozen=True, repr=False, init=False)
 class Memoryless(Strategy):
-    """A fresh instance each episode: defect with probability ``p`` given the cue.
+    """A fresh instance each episode: defect with probability ``p`` given what it sees.
 
     ``Memoryless(0.3)`` defects with probability 0.3 whatever it sees;
-    ``Memoryless({"train": 0.1, "deploy": 0.9})`` reads the cue.
+    ``Memoryless({"train": 0.1, "deploy": 0.9})`` reads the cue. On a
+    schedule with kinds of episode, a dict keyed by the kinds' names (each
+    a probability, or a dict over the cues) reads the kind: one probability
+    per (kind, cue).
 
     >>> Memoryless({"train": 0.1, "deploy": 0.9})
     Memoryless({'train': 0.1, 'deploy': 0.9})
     >>> Memoryless(0.3).probabilities
     (0.3, 0.3)
+    >>> Memoryless({"subtle": 0.5, "obvious": {"train": 0.0, "deploy": 0.25}}).by_kind
+    (('subtle', 0.5, 0.5), ('obvious', 0.0, 0.25))
     """
 
-    probabilities: tuple[float, float]
+    by_kind: tuple[tuple[str, float, float], ...]
 
-    def __init__(self, p: float | dict[str, float]) -> None:
-        if isinstance(p, dict):
-            unknown = sorted(set(p) - set(CUES))
-            missing = sorted(set(CUES) - set(p))
-            if unknown or missing:
-                raise ValueError(
-                    f"p must map each cue {list(CUES)} to a probability; "
-                    f"unknown {unknown}, missing {missing}"
-                )
-            values = tuple(_validate.probability(f"p[{cue!r}]", p[cue]) for cue in CUES)
+    def __init__(self, p: float | Mapping[str, float | Mapping[str, float]]) -> None:
+        # Stored as (kind, on the train cue, on the deploy cue); the kind "" is every kind.
+        if isinstance(p, Mapping) and p and not set(p) & set(CUES):
+            entries = []
+            for name, value in p.items():
+                if not isinstance(name, str) or not name:
+                    raise ValueError(f"p's kind names must be non-empty strings, got {name!r}")
+                entries.append((name, *_cue_pair(value, f"p[{name!r}]")))
+            object.__setattr__(self, "by_kind", tuple(entries))
         else:
-            value = _validate.probability("p", p)
-            values = (value, value)
-        object.__setattr__(self, "probabilities", values)
+            object.__setattr__(self, "by_kind", (("", *_cue_pair(p, "p")),))
+
+    @property
+    def reads_kinds(self) -> bool:
+        """Whether the probabilities are given per kind of episode."""
+        return self.by_kind[0][0] != ""
+
+    @property
+    def probabilities(self) -> tuple[float, float]:
+        """``(P(A | train cue), P(A | deploy cue))`` of a strategy that does not read the kind."""
+        if self.reads_kinds:
+            raise ValueError(
+                f"{self!r} gives one probability per kind of episode: read them in by_kind"
+            )
+        return self.by_kind[0][1], self.by_kind[0][2]
 
     def decision_table(self, schedule: Schedule) -> np.ndarray:
-        return constant_table(schedule, *self.probabilities)
+        if not self.reads_kinds:
+            return constant_table(schedule, *self.probabilities)
+        if schedule.kinds is None:
+            raise ValueError(
+                f"{self!r} reads kinds of episode, but the schedule has none; "
+                "give it a schedule with kinds=..."
+            )
+        given = [name for name, _, _ in self.by_kind]
+        unknown = sorted(set(given) - set(schedule.kinds.names))
+        missing = [name for name in schedule.kinds.names if name not in given]
+        if unknown or missing:
+            raise ValueError(
+                f"p must give each kind of the schedule {list(schedule.kinds.names)} a "
+                f"probability; unknown kind names {unknown}, missing {missing}"
+            )
+        found = {name: (on_train, on_deploy) for name, on_train, on_deploy in self.by_kind}
+        cells = np.array([found[name] for name in schedule.kinds.names], dtype=float).T
+        return np.broadcast_to(cells, (schedule.horizon, 2, len(schedule.kinds)))
 
     @property
     def metadata(self) -> dict[str, bool]:
-        on_train, on_deploy = self.probabilities
-        random = any(0.0 < p < 1.0 for p in self.probabilities)
-        return metadata(cue=on_train != on_deploy, stochastic=random)
+        values = [x for _, on_train, on_deploy in self.by_kind for x in (on_train, on_deploy)]
+        random = any(0.0 < p < 1.0 for p in values)
+        cue = any(on_train != on_deploy for _, on_train, on_deploy in self.by_kind)
+        kind = len({(a, b) for _, a, b in self.by_kind}) > 1
+        return metadata(cue=cue, stochastic=random, kind=kind)
 
-    def form(self) -> Form:
-        return Stationary(*self.probabilities)
+    def form(self) -> Form | None:
+        return None if self.reads_kinds else Stationary(*self.probabilities)
 
     def __repr__(self) -> str:
-        on_train, on_deploy = self.probabilities
-        if on_train == on_deploy:
-            return f"Memoryless({on_train!r})"
-        return f"Memoryless({{'train': {on_train!r}, 'deploy': {on_deploy!r}}})"
+        if self.reads_kinds:
+            parts = ", ".join(
+                f"{name!r}: {_cue_text(on_train, on_deploy)}"
+                for name, on_train, on_deploy in self.by_kind
+            )
+            return f"Memoryless({{{parts}}})"
+        return f"Memoryless({_cue_text(*self.probabilities)})"
+
+
+def _cue_pair(value: object, name: str) -> tuple[float, float]:
+    """A probability, or a dict over both cues, as ``(on the train cue, on the deploy cue)``."""
+    if isinstance(value, Mapping):
+        unknown = sorted(map(str, set(value) - set(CUES)))
+        missing = sorted(set(CUES) - set(value))
+        if unknown or missing:
+            raise ValueError(
+                f"{name} must map each cue {list(CUES)} to a probability, or be one "
+                f"probability (or key the kinds of episode by name); unknown {unknown}, "
+                f"missing {missing}"
+            )
+        on_train, on_deploy = (
+            _validate.probability(f"{name}[{cue!r}]", value[cue]) for cue in CUES
+        )
+        return on_train, on_deploy
+    single = _validate.probability(name, value)
+    return single, single
+
+
+def _cue_text(on_train: float, on_deploy: float) -> str:
+    if on_train == on_deploy:
+        return repr(on_train)
+    return f"{{'train': {on_train!r}, 'deploy': {on_deploy!r}}}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -244,7 +308,11 @@ class Bayesian(Strategy):
         )
 
     def posterior(self, schedule: Schedule) -> np.ndarray:
-        """``P(deploy | episode, cue)``, shape ``(horizon, 2)`` (0 for an impossible cue)."""
+        """``P(deploy | episode, cue)``, shape ``(horizon, 2)`` (0 for an impossible cue).
+
+        On a schedule with kinds of episode, ``P(deploy | episode, cue, kind)``,
+        shape ``(horizon, 2, K)``: the kind is evidence about the phase too.
+        """
         joint_deploy, joint_train = self._joint(schedule)
         total = joint_deploy + joint_train
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -254,24 +322,41 @@ class Bayesian(Strategy):
         # posterior(cue) > threshold  <=>  P(T > t) < cutoff(cue): one comparison per cue.
         q, theta = schedule.cue_accuracy, self.threshold
         p_train = schedule.p_train()
-        table = np.empty((schedule.horizon, 2))
+        if schedule.kinds is None:
+            table = np.empty((schedule.horizon, 2))
+            for cue, (on_deploy, on_train) in enumerate(((1.0 - q, q), (q, 1.0 - q))):
+                favour = (1.0 - theta) * on_deploy
+                cutoff = favour / (favour + theta * on_train) if favour > 0 else 0.0
+                # Ties (within rounding) do not pass the threshold, as in prefers_mesa.
+                np.less(p_train, cutoff - TIE_TOLERANCE, out=table[:, cue], casting="unsafe")
+            return table
+        kinds = schedule.kinds
+        by_kind = np.empty((schedule.horizon, 2, len(kinds)))
         for cue, (on_deploy, on_train) in enumerate(((1.0 - q, q), (q, 1.0 - q))):
-            favour = (1.0 - theta) * on_deploy
-            cutoff = favour / (favour + theta * on_train) if favour > 0 else 0.0
-            # Ties (within rounding) do not pass the threshold, as in prefers_mesa.
-            np.less(p_train, cutoff - TIE_TOLERANCE, out=table[:, cue], casting="unsafe")
-        return table
+            for j, (in_train, in_deploy) in enumerate(zip(kinds.train, kinds.deploy, strict=True)):
+                # The kind's likelihood in each phase multiplies the cue's.
+                favour = (1.0 - theta) * on_deploy * in_deploy
+                cutoff = favour / (favour + theta * on_train * in_train) if favour > 0 else 0.0
+                np.less(p_train, cutoff - TIE_TOLERANCE, out=by_kind[:, cue, j], casting="unsafe")
+        return by_kind
 
     @staticmethod
     def _joint(schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
-        """``P(deploy, cue)`` and ``P(train, cue)`` per episode, each ``(horizon, 2)``."""
+        """``P(deploy, cue)`` and ``P(train, cue)`` per episode, each ``(horizon, 2)``
+        (``(horizon, 2, K)`` with kinds: ``P(phase, cue, kind)``)."""
         p_train = schedule.p_train()[:, None]
         likelihood = schedule.cue_matrix()  # [phase, cue]
-        return (1.0 - p_train) * likelihood[1][None, :], p_train * likelihood[0][None, :]
+        deploy = (1.0 - p_train) * likelihood[1][None, :]
+        train = p_train * likelihood[0][None, :]
+        if schedule.kinds is None:
+            return deploy, train
+        in_deploy = schedule.kinds.probabilities("deploy")[None, None, :]
+        in_train = schedule.kinds.probabilities("train")[None, None, :]
+        return deploy[..., None] * in_deploy, train[..., None] * in_train
 
     @property
     def metadata(self) -> dict[str, bool]:
-        return metadata(cue=True, clock=True, schedule=True)
+        return metadata(cue=True, clock=True, schedule=True, kind=True)
 
     def __repr__(self) -> str:
         return f"Bayesian({self.threshold!r})"

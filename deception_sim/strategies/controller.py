@@ -16,6 +16,9 @@ a :class:`Controller`: a tree whose nodes are observation histories.
   :func:`deception_sim.objective_levels`); a child ``-1`` means the objective no
   longer prefers ``A``: the agent complies for ever.
 
+A controller does not see kinds of episode: evaluation and simulation refuse
+a controller on a schedule with kinds.
+
 :func:`deception_sim.exact.tree.evaluate_controller` computes the exact
 expectations of a controller by a forward pass over the tree (small
 horizons: the tree can grow like ``8 ** N``); :func:`table_controller` turns
@@ -85,7 +88,16 @@ class Controller:
 
 
 def table_controller(table: np.ndarray, update: UpdateRule, payoffs: Payoffs) -> Controller:
-    """The controller that plays a (per-level) decision table: one node per (episode, level)."""
+    """The controller that plays a (per-level) decision table: one node per (episode, level).
+
+    Controllers do not read kinds of episode, so the table must be
+    ``(N, 2)`` or ``(levels, N, 2)``.
+    """
+    if table.ndim not in (2, 3) or table.shape[-1] != 2:
+        raise ValueError(
+            f"table_controller needs a table of shape (N, 2) or (levels, N, 2), got {table.shape}; "
+            "a policy with memory (a Controller) does not read kinds of episode"
+        )
     levels = objective_levels(update, payoffs.indifference)
     n = table.shape[-2]
     count = len(levels)

@@ -43,7 +43,8 @@ class Optimal(Strategy):
     Get one from :func:`deception_sim.optimize` (``solution.policy``). Exactly
     one of ``table`` (``P(A | level, episode, cue)``, shape ``(levels, N,
     2)``: every modified self chooses for its own objective; or ``(N, 2)``
-    when every self plays the same) and
+    when every self plays the same; on a schedule with ``K`` kinds of
+    episode ``(levels, N, 2, K)`` or ``(N, 2, K)``, with the kind last) and
     ``controller`` (a tree of observation histories) is given. It is a
     strategy like the built-in ones, but only for the model it was solved
     for: asking for it on another model is an error. Its arrays are
@@ -76,11 +77,16 @@ class Optimal(Strategy):
             raise ValueError("an Optimal policy needs exactly one of table and controller_tree")
         if self.table is not None:
             table = _frozen(self.table)
-            if table.ndim not in (2, 3) or table.shape[-2:] != (self.schedule.horizon, 2):
-                raise ValueError(
-                    f"table must have shape (levels, {self.schedule.horizon}, 2) or "
-                    f"({self.schedule.horizon}, 2), got {table.shape}"
-                )
+            n = self.schedule.horizon
+            kinds = self.schedule.kinds
+            if kinds is None:
+                good = table.ndim in (2, 3) and table.shape[-2:] == (n, 2)
+                shapes = f"(levels, {n}, 2) or ({n}, 2)"
+            else:
+                good = table.ndim in (3, 4) and table.shape[-3:] == (n, 2, len(kinds))
+                shapes = f"(levels, {n}, 2, {len(kinds)}) or ({n}, 2, {len(kinds)})"
+            if not good:
+                raise ValueError(f"table must have shape {shapes}, got {table.shape}")
             object.__setattr__(self, "table", table)
 
     # -- the strategy interface
@@ -137,6 +143,10 @@ class Optimal(Strategy):
             )
         table = self.table
         assert table is not None
+        kinds_differ = False
+        if self.schedule.kinds is not None:
+            kinds_differ = bool((table != table[..., :1]).any()) if table.size else False
+            table = table.max(axis=-1)  # the other questions are about episodes and cues
         rows_differ = bool((table != table[..., :1, :]).any()) if table.size else False
         columns_differ = bool((table[..., 0] != table[..., 1]).any()) if table.size else False
         return metadata(
@@ -146,6 +156,7 @@ class Optimal(Strategy):
             schedule=True,
             stochastic=bool(((table > 0) & (table < 1)).any()),
             solver=True,
+            kind=kinds_differ,
         )
 
     @property
@@ -163,6 +174,8 @@ class Optimal(Strategy):
         table = self.table
         if train is None or table is None or self.metadata["stochastic"]:
             return None
+        if self.schedule.kinds is not None:
+            return None  # one plan per kind: see rule()
         q = self.schedule.cue_accuracy
         if q not in (0.5, 1.0):
             return None
@@ -175,9 +188,10 @@ class Optimal(Strategy):
         return "".join("A" if a else "B" for a in row)
 
     def _intact(self) -> np.ndarray:
-        """The unmodified agent's table, ``(N, 2)``."""
+        """The unmodified agent's table, ``(N, 2)`` (``(N, 2, K)`` with kinds)."""
         assert self.table is not None
-        return self.table if self.table.ndim == 2 else self.table[0]
+        per_level = 4 if self.schedule.kinds is not None else 3
+        return self.table[0] if self.table.ndim == per_level else self.table
 
     def as_memoryless(self) -> Memoryless | None:
         """For ``information="memoryless"``: the equivalent :class:`Memoryless` strategy."""
@@ -195,7 +209,17 @@ class Optimal(Strategy):
             reads = "past cues" if self.metadata["cue"] else "when its objective moved"
             return f"a graph of {tree.nodes} observation histories (it reads {reads})"
         intact = self._intact()
-        if self.schedule.cue_accuracy == 0.5 or not self.metadata["cue"]:
+        if self.schedule.kinds is not None:
+            return "; ".join(
+                f"kind {name}: " + self._rule_of(intact[..., j])
+                for j, name in enumerate(self.schedule.kinds.names)
+            )
+        return self._rule_of(intact)
+
+    def _rule_of(self, intact: np.ndarray) -> str:
+        """The rule of an ``(N, 2)`` table of the unmodified agent."""
+        cue_blind = bool((intact[:, 0] == intact[:, 1]).all())
+        if self.schedule.cue_accuracy == 0.5 or cue_blind:
             return "".join("A" if a else "B" for a in intact[:, 0])
         by_cue = ["".join("A" if a else "B" for a in intact[:, cue]) for cue in (0, 1)]
         return f"train cue: {by_cue[0]}; deploy cue: {by_cue[1]}"
