@@ -713,9 +713,8 @@ def test_cli_errors_are_one_line_with_exit_code_2(capsys, argv, message) -> None
 
 
 def test_the_analysis_is_byte_for_byte_reproducible(tmp_path) -> None:
-    spec = importlib.util.spec_from_file_location("goal_drift", ROOT / "analyses/goal_drift.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from deception_sim.analyses import goal_drift as module
+
     digests = []
     for name in ("first", "second"):
         out = tmp_path / name

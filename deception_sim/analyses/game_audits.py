@@ -17,7 +17,7 @@ defection gets through:
   end, and safety is 0 until everything is audited.
 
 Writes ``game_audits.md`` and ``.csv`` (the table) and ``game_audits.png`` and
-``.pdf``. Run alone: ``python analyses/game_audits.py [OUT_DIR]``.
+``.pdf``. Run alone: ``python -m deception_sim.analyses.game_audits [OUT_DIR]``.
 """
 
 from __future__ import annotations

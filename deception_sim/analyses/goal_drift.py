@@ -16,7 +16,7 @@ Writes
   lines mark the learning times, a dot the step at which ``Y`` overtakes ``X``.
 
 Used by docs/explanation/goal-drift.md. Run alone:
-``python analyses/goal_drift.py [OUT_DIR]``.
+``python -m deception_sim.analyses.goal_drift [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Two sweeps of the hard update with a perfect cue, discount 0.95 per episode
   pays, the agent defects at once in training, and the harm drops to 0.
 
 Also writes ``best_response.md`` and ``.csv``: the best response and the harm
-for each honeypot rate. Run alone: ``python analyses/best_response.py [OUT_DIR]``.
+for each honeypot rate. Run alone: ``python -m deception_sim.analyses.best_response [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ and a clock attacker (knows the task index), both exact best responses:
 * random auditing of 2% of the tasks.
 
 Writes ``control_protocols.md`` and ``.csv``. Run alone:
-``python analyses/control_protocols.py [OUT_DIR]``.
+``python -m deception_sim.analyses.control_protocols [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ of ``Greedy()`` and ``Deceptive()`` under the hard update, and the deception
 advantage (deceptive minus greedy), for a few (T, D), honeypot rates and cue
 accuracies. Used by docs/how-to/compare-strategies.md.
 
-Run alone: ``python analyses/strategies_by_length.py [OUT_DIR]``.
+Run alone: ``python -m deception_sim.analyses.strategies_by_length [OUT_DIR]``.
 """
 
 from __future__ import annotations

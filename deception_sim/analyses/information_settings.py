@@ -8,7 +8,7 @@ defection; ``memoryless`` sees no cue and nothing else. Writes
 its value (expected apples, hard update) and, for comparison, Greedy and the
 cue-following Deceptive agent.
 
-Run alone: ``python analyses/information_settings.py [OUT_DIR]``.
+Run alone: ``python -m deception_sim.analyses.information_settings [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ attacker):
 Writes ``control_clock.md`` and ``.csv``, and ``control_clock.png`` and
 ``.pdf`` (worst-case safety of fixed thresholds against each attacker, no
 deferral, with the paced design's). Run alone:
-``python analyses/control_clock.py [OUT_DIR]``.
+``python -m deception_sim.analyses.control_clock [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ or nothing); auditing the first k is concave in k, so every price has its
 own best k, until audits are so cheap (c D below about 1/e) that it audits
 everything. Writes ``game_frontier.md`` and ``.csv`` (the frontier) and
 ``game_frontier.png`` and ``.pdf``. Run alone:
-``python analyses/game_frontier.py [OUT_DIR]``.
+``python -m deception_sim.analyses.game_frontier [OUT_DIR]``.
 """
 
 from __future__ import annotations

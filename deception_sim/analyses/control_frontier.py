@@ -9,7 +9,7 @@ safety is that attacker's exact best response
 (:func:`deception_sim.control.pareto_frontier`).
 
 Writes ``control_frontier.md`` and ``.csv`` and ``control_frontier.png`` and
-``.pdf``. Run alone: ``python analyses/control_frontier.py [OUT_DIR]``.
+``.pdf``. Run alone: ``python -m deception_sim.analyses.control_frontier [OUT_DIR]``.
 """
 
 from __future__ import annotations

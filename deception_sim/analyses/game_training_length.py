@@ -12,7 +12,7 @@ observable boundary randomizing saves nothing.
 Writes ``game_training_length.md`` and ``.csv`` (the table) and
 ``game_training_length.png`` and ``.pdf`` (the share saved against N, and the
 equilibrium distribution of T for N = 100). Run alone:
-``python analyses/game_training_length.py [OUT_DIR]``.
+``python -m deception_sim.analyses.game_training_length [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ expected apples (mesa payoff) and exits (base payoff) under the hard update,
 best first. The deceptive plan ``BBAAA`` is the unique optimum with 3 apples;
 the greedy ``AAAAA`` gets 1.
 
-Run alone: ``python analyses/seed_plans.py [OUT_DIR]``.
+Run alone: ``python -m deception_sim.analyses.seed_plans [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ table gives the smallest h at which that is at most Greedy's one apple
 (:func:`deception_sim.games.deterrence_rate`; 0: deception never paid).
 
 Writes ``game_honeypots.md`` and ``.csv``. Run alone:
-``python analyses/game_honeypots.py [OUT_DIR]``.
+``python -m deception_sim.analyses.game_honeypots [OUT_DIR]``.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ Writes ``deception_advantage.png`` and ``.pdf`` (the figure),
 ``deception_advantage.md`` (the advantage at a few (T, D), both discounts)
 and ``deception_advantage.csv`` (the same cells, tidy, with both payoffs).
 Used by docs/how-to/sweeps.md. Run alone:
-``python analyses/deception_advantage.py [OUT_DIR]``.
+``python -m deception_sim.analyses.deception_advantage [OUT_DIR]``.
 """
 
 from __future__ import annotations
