@@ -38,7 +38,12 @@ this module is the only one that imports it.
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:  # pragma: no cover - hypothesis is in the test extras
+    raise ModuleNotFoundError(
+        "deception_sim.testing needs hypothesis: pip install 'deception_sim[testing]'"
+    ) from missing
 
 from .model.payoffs import UTILITIES, Payoffs
 from .model.schedule import Schedule
