@@ -13,7 +13,9 @@ import deception_sim.analyses
 from deception_sim.cli import main
 
 SCRIPTS = sorted(
-    info.name for info in pkgutil.iter_modules(deception_sim.analyses.__path__) if info.name[0] != "_"
+    info.name
+    for info in pkgutil.iter_modules(deception_sim.analyses.__path__)
+    if not info.name.startswith("_")
 )
 
 

@@ -54,7 +54,27 @@ _EXPORTS: dict[str, str] = {
     "write_table": ".tables",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "FIGURE_STYLE",
+    "FORMATS",
+    "PALETTE",
+    "advantage_heatmap",
+    "best_response_curves",
+    "best_responses",
+    "deception_advantage",
+    "label",
+    "new_figure",
+    "render",
+    "results_table",
+    "save_figure",
+    "styled",
+    "to_csv",
+    "to_json",
+    "to_latex",
+    "to_markdown",
+    "value_curves",
+    "write_table",
+]
 
 
 def __getattr__(name: str) -> Any:

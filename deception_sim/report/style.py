@@ -146,7 +146,7 @@ def styled() -> AbstractContextManager[None]:
     from cycler import cycler
 
     style = {**FIGURE_STYLE, "axes.prop_cycle": cycler(color=list(PALETTE))}
-    return matplotlib.rc_context(style)
+    return matplotlib.rc_context(style)  # type: ignore[arg-type]
 
 
 def new_figure(size: str | tuple[float, float] = "single", **options: Any) -> Figure:
