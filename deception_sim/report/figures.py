@@ -190,7 +190,7 @@ def advantage_heatmap(
         difference = f"{label(advantage.attrs['best'])} − {label(baseline)}"
         ax.set_title(title or f"Deception advantage: {difference}")
         bar = figure.colorbar(image, ax=ax)
-        bar.set_label(f"{axis_name(value)}: {difference}")
+        bar.set_label(f"{difference}, {value}")
     return figure
 
 
@@ -318,10 +318,13 @@ def best_response_curves(
             bottom.grid(False)
             bottom.set_ylabel("best\nresponse", rotation=0, ha="right", va="center")
         else:
-            # The outcome jumps where the best response changes: steps, not slopes.
-            bottom.plot(
-                best[x], best[outcome], color="0.6", linewidth=1.0, zorder=2, drawstyle="steps-mid"
-            )
+            # The outcome jumps where the best response changes: one line per stretch of
+            # the same response, none across a switch (a slope there would be invented).
+            switch = (best[by] != best[by].shift()).cumsum()
+            for _, stretch in best.groupby(switch, sort=False):
+                bottom.plot(
+                    stretch[x], stretch[outcome], color="0.6", linewidth=1.0, zorder=2, **steps
+                )
             bottom.scatter(best[x], best[outcome], c=[colors[n] for n in best[by]], s=14, zorder=3)
             name = axis_name(outcome) if outcome != "harm" else "harm"
             bottom.set_ylabel(f"{name} at the best\nresponse (colour: policy)")
