@@ -27,13 +27,12 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def twice(tmp_path_factory) -> tuple[Path, Path, str]:
+def twice(reproduced: Path, tmp_path_factory) -> tuple[Path, Path, str]:
     """The package's analyses run twice into two folders, and what the second run printed."""
     import contextlib
     import io
 
-    first, second = tmp_path_factory.mktemp("first"), tmp_path_factory.mktemp("second")
-    assert main(["reproduce", "--quiet", "--out", str(first)]) == 0
+    first, second = reproduced, tmp_path_factory.mktemp("second")
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         assert main(["reproduce", "--out", str(second)]) == 0
