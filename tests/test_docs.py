@@ -53,7 +53,8 @@ def test_page_code_runs(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
             assert result.failed == 0, where
             namespace = test.globs  # DocTest copies its globals: carry them on
         elif language == "python":
-            exec(compile(code, where, "exec"), namespace)
+            # dont_inherit: the page's code runs without this module's __future__ imports.
+            exec(compile(code, where, "exec", dont_inherit=True), namespace)
         elif language == "console":
             run_console(code, where, capsys)
 
