@@ -294,7 +294,7 @@ def _strategies(
     unknown = sorted(set(chosen) - set(FAMILIES))
     if unknown or not chosen:
         raise ValueError(f"families must be some of {FAMILIES}, got {list(chosen)}")
-    fixed = [
+    fixed: list[Strategy] = [
         strategy
         for name, strategy in (
             ("greedy", Greedy()),
@@ -315,7 +315,7 @@ def _strategies(
             ),
         ),
     }
-    options = [st.sampled_from(fixed)] if fixed else []
+    options: list[st.SearchStrategy[Strategy]] = [st.sampled_from(fixed)] if fixed else []
     options += [drawn[name] for name in FAMILIES if name in drawn and name in chosen]
     return st.one_of(*options)
 
