@@ -59,7 +59,7 @@ class SimulationResult:
     >>> result = simulate(Deceptive(), Schedule.fixed(2, 3), runs=100, seed=1)
     >>> result.mesa, result.mesa_se, result.runs
     (3.0, 0.0, 100)
-    >>> print(repr(result).replace(", h", ",\nh"))
+    >>> print(repr(result).replace(", h", ",\\nh"))
     <SimulationResult Deceptive() | T=2, D=3 | HardUpdate(): mesa=3 ± 0, base=2 ± 0,
     harm=3 ± 0, runs=100>
     """
