@@ -126,3 +126,12 @@ def test_reproduce_runs_from_the_installed_wheel_outside_the_repository(
         check=True,
     )
     assert where.stdout.startswith(str(target))  # the wheel's copy ran, not the work tree's
+
+
+def test_the_version_is_written_once() -> None:
+    # pyproject.toml holds it; the package reads it from its metadata; the citation repeats it.
+    citation = (ROOT / "CITATION.cff").read_text()
+    assert f'version: "{deception_sim.__version__}"' in citation
+    init = (ROOT / "deception_sim" / "__init__.py").read_text()
+    assert deception_sim.__version__ not in init
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
