@@ -11,24 +11,38 @@ that matter, edge cases included (point masses, zero probabilities, exact ties,
 a cue that says nothing, a run that surely goes on).
 
 Each function returns a hypothesis ``SearchStrategy``; use it with ``@given``.
-The keyword arguments narrow the family to the one your claim is about::
+The keyword arguments narrow the family to the one your claim is about. A
+claim, stated with the conditions under which it holds::
 
-    from hypothesis import given
+    from hypothesis import given, settings
 
     from deception_sim import Deceptive, Greedy, HardUpdate, evaluate
     from deception_sim.testing import payoffs, schedules
 
 
-    @given(schedules(honeypots=False, cues=False), payoffs())
+    @settings(deadline=None)  # the first call imports scipy: no per-example deadline
+    @given(
+        schedules(honeypots=False, cues=False, continuation=False, min_deploy=1),
+        payoffs(discount=False, success=False, min_v_deploy=1.0, max_v_overseen=1.0),
+    )
     def test_deception_beats_greed_when_the_phase_is_observable(schedule, pay):
         deceptive = evaluate(Deceptive(), schedule, HardUpdate(), pay).mesa
         greedy = evaluate(Greedy(), schedule, HardUpdate(), pay).mesa
         assert deceptive >= greedy - 1e-12
 
-If the claim is false, hypothesis reports (and shrinks) a counterexample:
-a small schedule and payoff table you can then evaluate by hand.
+Each condition is needed: with no deployment (``T = 1, D = 0``) Deceptive
+gets 0 and Greedy 1; an impatient agent (``discount``), a defection that may
+fail (``success``) or an overseen apple worth more than a deployed one can
+each make greed pay. If a claim is false, hypothesis reports (and shrinks) a
+counterexample: a small schedule and payoff table you can then evaluate by
+hand. ``tests/test_testing.py`` runs this example as written.
 :func:`models` draws a whole ``(policy, schedule, update, payoffs)`` tuple
 whose parts fit together, for claims about every model at once.
+
+The models drawn are kept small (horizons up to ``max_horizon``, a handful
+of live objective levels) so that exact evaluation stays cheap. ``hypothesis``
+is a test dependency (the ``test`` extra), not a dependency of the package;
+this module is the only one that imports it.
 
 The richer parts of the model are off by default, so a claim states what it
 covers: ``schedules(kinds=True)`` draws kinds of episode
@@ -36,16 +50,19 @@ covers: ``schedules(kinds=True)`` draws kinds of episode
 and ``v_clean``, a negative ``v_overseen``, ``missed="through"`` and goals of
 several successes, and ``models(extended=True)`` both (with strategies that
 read the kind).
-
-The models drawn are kept small (horizons up to ``max_horizon``, a handful
-of live objective levels) so that exact evaluation stays cheap. ``hypothesis``
-is a test dependency (the ``test`` extra), not a dependency of the package;
-this module is the only one that imports it.
 """
 
 from __future__ import annotations
 
-from hypothesis import strategies as st
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as missing:  # pragma: no cover - hypothesis is in the test extras
+    raise ModuleNotFoundError(
+        "deception_sim.testing needs hypothesis: pip install 'deception_sim[testing]'"
+    ) from missing
 
 from .model.kinds import EpisodeKinds, Kind
 from .model.payoffs import MISSED, UTILITIES, Payoffs
@@ -63,6 +80,7 @@ from .strategies import (
 )
 
 __all__ = [
+    "FAMILIES",
     "built_in_strategies",
     "episode_kinds",
     "models",
@@ -91,16 +109,16 @@ def _weights() -> st.SearchStrategy[float]:
 
 
 @st.composite
-def _train_pmfs(draw: st.DrawFn, horizon: int) -> list[float]:
-    """A distribution of the boundary over ``0..horizon``, from normalised weights."""
+def _train_pmfs(draw: st.DrawFn, horizon: int, longest: int) -> list[float]:
+    """A distribution of the boundary over ``0..longest`` (of ``0..horizon``), normalised."""
     if draw(st.integers(min_value=0, max_value=3)) == 0:
-        point = draw(st.integers(min_value=0, max_value=horizon))
+        point = draw(st.integers(min_value=0, max_value=longest))
         return [1.0 if k == point else 0.0 for k in range(horizon + 1)]
-    weights = draw(st.lists(_weights(), min_size=horizon + 1, max_size=horizon + 1))
+    weights = draw(st.lists(_weights(), min_size=longest + 1, max_size=longest + 1))
     if sum(weights) == 0.0:
-        weights[draw(st.integers(min_value=0, max_value=horizon))] = 1.0
+        weights[draw(st.integers(min_value=0, max_value=longest))] = 1.0
     total = sum(weights)
-    return [w / total for w in weights]
+    return [w / total for w in weights] + [0.0] * (horizon - longest)
 
 
 def _optional_probability() -> st.SearchStrategy[float | None]:
@@ -152,6 +170,7 @@ def schedules(
     cues: bool = True,
     continuation: bool = True,
     min_horizon: int = 1,
+    min_deploy: int = 0,
     kinds: bool = False,
 ) -> Schedule:
     """Schedules with a horizon of ``min_horizon..max_horizon`` episodes.
@@ -164,8 +183,9 @@ def schedules(
     ``continuation=False`` makes every run last the whole horizon; otherwise
     the honeypot rate (one number, or one per episode), the cue accuracy (in
     [0.5, 1], both ends included) and the continuation probability (in (0, 1],
-    1 included) are drawn too. ``kinds=True`` adds kinds of episode
-    (:func:`episode_kinds`).
+    1 included) are drawn too. ``min_deploy`` is the fewest deployment
+    episodes a run can have (the training length is at most the horizon
+    minus it). ``kinds=True`` adds kinds of episode (:func:`episode_kinds`).
 
     >>> from hypothesis import given
     >>> @given(schedules(max_horizon=3, honeypots=False))
@@ -174,7 +194,10 @@ def schedules(
     ...     assert not schedule.honeypots().any()
     >>> test_short()
     """
-    horizon = draw(st.integers(min_value=min_horizon, max_value=max_horizon))
+    if not 0 <= min_deploy <= max_horizon:
+        raise ValueError(f"min_deploy must be in 0..max_horizon, got {min_deploy}")
+    horizon = draw(st.integers(min_value=max(min_horizon, min_deploy), max_value=max_horizon))
+    longest = horizon - min_deploy
     options: dict = {}
     if honeypots:
         options["honeypot_rate"] = draw(
@@ -197,19 +220,23 @@ def schedules(
     if fixed is None:
         fixed = draw(st.booleans())
     if fixed:
-        train = draw(st.integers(min_value=0, max_value=horizon))
+        train = draw(st.integers(min_value=0, max_value=longest))
         return Schedule.fixed(train, horizon - train, **options)
-    return Schedule.random_boundary(horizon, draw(_train_pmfs(horizon)), **options)
+    return Schedule.random_boundary(horizon, draw(_train_pmfs(horizon, longest)), **options)
 
 
 @st.composite
-def update_rules(draw: st.DrawFn, hard: bool | None = None) -> UpdateRule:
+def update_rules(
+    draw: st.DrawFn, hard: bool | None = None, *, detect: bool = True, drift: bool = True
+) -> UpdateRule:
     """Update rules: the hard update, or a partial one.
 
     ``hard=True`` gives only :func:`HardUpdate`, ``hard=False`` never gives it,
     ``None`` either. ``detect`` ranges over [0, 1]; ``rate`` over [0.2, 1] and
     ``drift`` is 0 or in [0.1, 0.9], so that only a few objective levels stay
-    live and exact evaluation stays cheap.
+    live and exact evaluation stays cheap. ``detect=False`` detects every
+    overseen defection (``detect=1``); ``drift=False`` keeps the weight of a
+    compliant agent (``drift=0``).
 
     >>> from hypothesis import given
     >>> @given(update_rules(hard=False))
@@ -221,26 +248,40 @@ def update_rules(draw: st.DrawFn, hard: bool | None = None) -> UpdateRule:
         hard = draw(st.booleans())
     if hard:
         return HardUpdate()
-    detect = draw(_probabilities())
+    detected = draw(_probabilities()) if detect else 1.0
     rate = draw(st.one_of(st.sampled_from([1.0, 0.5]), st.floats(min_value=0.2, max_value=1.0)))
-    drift = draw(
-        st.one_of(st.just(0.0), st.sampled_from([0.5]), st.floats(min_value=0.1, max_value=0.9))
-    )
-    rule = UpdateRule(detect=detect, rate=rate, drift=drift)
+    drifted = 0.0
+    if drift:
+        drifted = draw(
+            st.one_of(st.just(0.0), st.sampled_from([0.5]), st.floats(min_value=0.1, max_value=0.9))
+        )
+    rule = UpdateRule(detect=detected, rate=rate, drift=drifted)
     if rule.is_hard:  # detect = rate = 1 and drift = 0 drawn by chance: make it partial
-        rule = UpdateRule(detect=0.5, rate=rate, drift=drift)
+        rule = (
+            UpdateRule(detect=0.5, rate=rate, drift=drifted)
+            if detect
+            else UpdateRule(detect=1.0, rate=0.5, drift=drifted)
+        )
     return rule
 
 
-def _values() -> st.SearchStrategy[float]:
-    return st.one_of(
-        st.sampled_from([0.0, 1.0, 2.0, 3.0]),
-        st.floats(min_value=0.0, max_value=3.0),
-    )
+def _values(low: float = 0.0, high: float = 3.0) -> st.SearchStrategy[float]:
+    """A value in [low, high]: often a whole number, else any float."""
+    whole = [v for v in (0.0, 1.0, 2.0, 3.0) if low <= v <= high] or [low]
+    return st.one_of(st.sampled_from(whole), st.floats(min_value=low, max_value=high))
 
 
 @st.composite
-def payoffs(draw: st.DrawFn, extended: bool = False) -> Payoffs:
+def payoffs(
+    draw: st.DrawFn,
+    *,
+    utility: str | None = None,
+    discount: bool = True,
+    success: bool = True,
+    min_v_deploy: float = 0.0,
+    max_v_overseen: float = 3.0,
+    extended: bool = False,
+) -> Payoffs:
     """Payoff tables: values in [0, 3], any success probability, both utilities.
 
     ``v_deploy`` and ``v_overseen`` are drawn from [0, 3] (0 and 1 often:
@@ -250,20 +291,32 @@ def payoffs(draw: st.DrawFn, extended: bool = False) -> Payoffs:
     [-2, 3], ``v_detected`` and ``v_clean`` from [-2, 2] (0 often), ``missed``
     and, with ``"any"``, ``needed`` from 1..3.
 
+    To narrow: ``utility="count"`` (or ``"any"``) draws only that utility;
+    ``discount=False`` makes the agent patient (``discount=1``);
+    ``success=False`` makes every unoverseen defection succeed
+    (``success=1``); ``min_v_deploy`` and ``max_v_overseen`` bound the two
+    values (within [0, 3]).
+
     >>> from hypothesis import given
     >>> @given(payoffs())
     ... def test_indifference(pay):
     ...     assert 0.25 <= pay.indifference <= 1.0
     >>> test_indifference()
     """
+    if utility is not None and utility not in UTILITIES:
+        raise ValueError(f"utility must be one of {UTILITIES}, got {utility!r}")
+    if not 0.0 <= min_v_deploy <= 3.0 or not 0.0 <= max_v_overseen <= 3.0:
+        raise ValueError("min_v_deploy and max_v_overseen must be in [0, 3]")
     table = Payoffs(
-        v_deploy=draw(_values()),
-        v_overseen=draw(_values()),
-        success=draw(_probabilities()),
-        utility=draw(st.sampled_from(UTILITIES)),
+        v_deploy=draw(_values(low=min_v_deploy)),
+        v_overseen=draw(_values(high=max_v_overseen)),
+        success=draw(_probabilities()) if success else 1.0,
+        utility=draw(st.sampled_from(UTILITIES)) if utility is None else utility,
         discount=draw(
             st.one_of(st.sampled_from([1.0, 0.5]), st.floats(min_value=0.05, max_value=1.0))
-        ),
+        )
+        if discount
+        else 1.0,
     )
     if not extended:
         return table
@@ -290,7 +343,21 @@ def _kind_aware(names: tuple[str, ...]) -> st.SearchStrategy[Strategy]:
     return st.fixed_dictionaries({name: cells for name in names}).map(Memoryless)
 
 
-def _strategies(max_plan: int, max_start: int) -> st.SearchStrategy[Strategy]:
+FAMILIES: tuple[str, ...] = (
+    "greedy",
+    "aligned",
+    "deceptive",
+    "plan",
+    "threshold",
+    "memoryless",
+    "bayesian",
+)
+"""The built-in strategy families, by the names ``families=`` takes."""
+
+
+def _strategies(
+    max_plan: int, max_start: int, families: Iterable[str] | None = None
+) -> st.SearchStrategy[Strategy]:
     plans = st.builds(
         Plan,
         st.text(alphabet="AB", min_size=0, max_size=max_plan),
@@ -301,29 +368,46 @@ def _strategies(max_plan: int, max_start: int) -> st.SearchStrategy[Strategy]:
         _probabilities(),
         _probabilities(),
     )
-    return st.one_of(
-        st.sampled_from([Greedy(), Aligned(), Deceptive()]),
-        plans,
-        st.builds(Threshold, st.integers(min_value=1, max_value=max_start)),
-        st.builds(Memoryless, _probabilities()),
-        cue_dependent,
-        st.builds(
+    chosen = FAMILIES if families is None else tuple(families)
+    unknown = sorted(set(chosen) - set(FAMILIES))
+    if unknown or not chosen:
+        raise ValueError(f"families must be some of {FAMILIES}, got {list(chosen)}")
+    fixed: list[Strategy] = [
+        strategy
+        for name, strategy in (
+            ("greedy", Greedy()),
+            ("aligned", Aligned()),
+            ("deceptive", Deceptive()),
+        )
+        if name in chosen
+    ]
+    drawn: dict[str, st.SearchStrategy[Strategy]] = {
+        "plan": plans,
+        "threshold": st.builds(Threshold, st.integers(min_value=1, max_value=max_start)),
+        "memoryless": st.one_of(st.builds(Memoryless, _probabilities()), cue_dependent),
+        "bayesian": st.builds(
             Bayesian,
             st.one_of(
                 st.sampled_from([0.0, 0.5]),
                 st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
             ),
         ),
-    )
+    }
+    options: list[st.SearchStrategy[Strategy]] = [st.sampled_from(fixed)] if fixed else []
+    options += [drawn[name] for name in FAMILIES if name in drawn and name in chosen]
+    return st.one_of(*options)
 
 
-def built_in_strategies(max_horizon: int = 6) -> st.SearchStrategy[Strategy]:
+def built_in_strategies(
+    max_horizon: int = 6, *, families: Iterable[str] | None = None
+) -> st.SearchStrategy[Strategy]:
     """Built-in strategies usable on any schedule with a horizon of at least ``max_horizon``.
 
     :class:`Greedy`, :class:`Aligned`, :class:`Deceptive`, a :class:`Plan`
     of at most ``max_horizon`` random letters (with ``fill`` ``A`` or ``B``),
     :class:`Threshold`, :class:`Memoryless` (one probability, or one per cue)
-    and :class:`Bayesian` (any threshold in [0, 1)).
+    and :class:`Bayesian` (any threshold in [0, 1)). ``families`` narrows
+    them to some of :data:`FAMILIES` (e.g. ``["plan", "threshold"]``).
 
     >>> from hypothesis import given
     >>> @given(built_in_strategies(max_horizon=3))
@@ -331,12 +415,16 @@ def built_in_strategies(max_horizon: int = 6) -> st.SearchStrategy[Strategy]:
     ...     assert len(getattr(policy, "plan", "")) <= 3
     >>> test_plans_fit()
     """
-    return _strategies(max_plan=max_horizon, max_start=max_horizon + 1)
+    return _strategies(max_plan=max_horizon, max_start=max_horizon + 1, families=families)
 
 
-def strategies_for(schedule: Schedule) -> st.SearchStrategy[Strategy]:
+def strategies_for(
+    schedule: Schedule, *, families: Iterable[str] | None = None
+) -> st.SearchStrategy[Strategy]:
     """Built-in strategies that fit ``schedule`` (a :class:`Plan` no longer than its horizon;
     on a schedule with kinds of episode, also :class:`Memoryless` strategies that read the kind).
+
+    ``families`` narrows them as for :func:`built_in_strategies`.
 
     >>> from hypothesis import given
     >>> maze = Schedule.fixed(train=2, deploy=3)
@@ -345,7 +433,9 @@ def strategies_for(schedule: Schedule) -> st.SearchStrategy[Strategy]:
     ...     assert policy.decision_table(maze).shape == (5, 2)
     >>> test_table_shape()
     """
-    found = _strategies(max_plan=schedule.horizon, max_start=schedule.horizon + 1)
+    found = _strategies(
+        max_plan=schedule.horizon, max_start=schedule.horizon + 1, families=families
+    )
     if schedule.kinds is None:
         return found
     return st.one_of(found, _kind_aware(schedule.kinds.names))
@@ -353,14 +443,24 @@ def strategies_for(schedule: Schedule) -> st.SearchStrategy[Strategy]:
 
 @st.composite
 def models(
-    draw: st.DrawFn, max_horizon: int = 6, extended: bool = False
+    draw: st.DrawFn,
+    max_horizon: int = 6,
+    *,
+    families: Iterable[str] | None = None,
+    hard: bool | None = None,
+    schedule_options: Mapping[str, Any] | None = None,
+    payoff_options: Mapping[str, Any] | None = None,
+    extended: bool = False,
 ) -> tuple[Strategy, Schedule, UpdateRule, Payoffs]:
     """A whole model ``(policy, schedule, update, payoffs)`` whose parts fit together.
 
     The schedule comes from :func:`schedules`, the policy from
     :func:`strategies_for` that schedule, the rest from :func:`update_rules`
-    and :func:`payoffs`. ``extended=True`` draws the richer model: kinds of
-    episode (sometimes), ``payoffs(extended=True)``.
+    and :func:`payoffs`. Each part narrows as its own function does:
+    ``families`` (the policy), ``hard`` (the update rule),
+    ``schedule_options`` and ``payoff_options`` (keyword arguments of
+    :func:`schedules` and :func:`payoffs`). ``extended=True`` draws the richer
+    model: kinds of episode (sometimes), ``payoffs(extended=True)``.
 
     >>> from hypothesis import given, settings
     >>> from deception_sim import evaluate
@@ -372,10 +472,11 @@ def models(
     ...     assert 0.0 <= result.harm <= schedule.horizon + 1e-9
     >>> test_harm_is_bounded()
     """
-    if not extended:
-        schedule = draw(schedules(max_horizon=max_horizon))
-        policy = draw(strategies_for(schedule))
-        return policy, schedule, draw(update_rules()), draw(payoffs())
-    schedule = draw(schedules(max_horizon=max_horizon, kinds=draw(st.booleans())))
-    policy = draw(strategies_for(schedule))
-    return policy, schedule, draw(update_rules()), draw(payoffs(extended=True))
+    schedule_options = dict(schedule_options or {})
+    payoff_options = dict(payoff_options or {})
+    if extended:  # the richer model: kinds of episode (sometimes), extended payoffs
+        schedule_options.setdefault("kinds", draw(st.booleans()))
+        payoff_options.setdefault("extended", True)
+    schedule = draw(schedules(max_horizon=max_horizon, **schedule_options))
+    policy = draw(strategies_for(schedule, families=families))
+    return policy, schedule, draw(update_rules(hard)), draw(payoffs(**payoff_options))

@@ -277,8 +277,6 @@ def test_reproduce_writes_the_seed_table(tmp_path, capsys) -> None:
         "reproduce",
         "--out",
         str(tmp_path),
-        "--analyses",
-        str(ROOT / "analyses"),
         "--only",
         "seed_plans",
     )

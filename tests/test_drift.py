@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -713,9 +712,8 @@ def test_cli_errors_are_one_line_with_exit_code_2(capsys, argv, message) -> None
 
 
 def test_the_analysis_is_byte_for_byte_reproducible(tmp_path) -> None:
-    spec = importlib.util.spec_from_file_location("goal_drift", ROOT / "analyses/goal_drift.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from deception_sim.analyses import goal_drift as module
+
     digests = []
     for name in ("first", "second"):
         out = tmp_path / name
@@ -724,13 +722,15 @@ def test_the_analysis_is_byte_for_byte_reproducible(tmp_path) -> None:
         assert [p.name for p in written] == [
             "goal_drift.md",
             "goal_drift.csv",
+            "goal_drift.tex",
+            "goal_drift_data.csv",
             "goal_drift_trajectories.png",
             "goal_drift_trajectories.pdf",
         ]
         digests.append([hashlib.sha256(p.read_bytes()).hexdigest() for p in written])
     assert digests[0] == digests[1]
     assert "Y overtakes X at step 178" in summary
-    table = pd.read_csv(tmp_path / "first" / "goal_drift.csv")
+    table = pd.read_csv(tmp_path / "first" / "goal_drift_data.csv")
     row = table[(table.label_noise == 0.05) & (table.complexity_gap == 10) & (table.beta == 1)]
     assert row["n_star"].iloc[0] == pytest.approx(10 * math.log(2) / (0.05 * LOGIT_09))
     markdown = (tmp_path / "first" / "goal_drift.md").read_text()

@@ -330,14 +330,8 @@ def test_games_with_kinds_use_exact_evaluation() -> None:
 
 
 def test_the_audit_analysis_claims() -> None:
-    import importlib.util
-    from pathlib import Path
+    from deception_sim.analyses import audit_kinds as module
 
-    path = Path(__file__).resolve().parents[1] / "analyses" / "audit_kinds.py"
-    spec = importlib.util.spec_from_file_location("audit_kinds", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     budget = 0.2
     uniform = module.safety(budget, budget)
     subtle, obvious, best = module.best_split(budget)

@@ -64,7 +64,9 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         )
         monitor.add_argument("--safe-column", default="safe", help="column of honest scores")
         monitor.add_argument("--attack-column", default="attack", help="column of attack scores")
-        parser.add_argument("--format", choices=FORMATS, default="markdown")
+        parser.add_argument(
+            "--format", choices=FORMATS, default="markdown", help="how to write the table"
+        )
         parser.add_argument("--output", type=Path, help="write the table here instead of stdout")
     roc.add_argument("--fprs", help="false-positive rates A,B,C (default: a log grid)")
     for parser in (evaluate, worst, frontier):
@@ -78,7 +80,9 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
             "--trusted-usefulness", type=float, default=0.0, help="usefulness of a deferred task"
         )
         if parser is not frontier:
-            deployment.add_argument("--protocol", choices=PROTOCOLS, default=PROTOCOLS[0])
+            deployment.add_argument(
+                "--protocol", choices=PROTOCOLS, default=PROTOCOLS[0], help="the control protocol"
+            )
             deployment.add_argument(
                 "--audit-fpr",
                 type=float,
@@ -105,7 +109,9 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         choices=ATTACKERS,
         help="memoryless | clock | informed (repeatable; default the first two)",
     )
-    frontier.add_argument("--attacker", choices=ATTACKERS, default="memoryless")
+    frontier.add_argument(
+        "--attacker", choices=ATTACKERS, default="memoryless", help="the attacker to play against"
+    )
     frontier.add_argument(
         "--defer-fprs",
         default="0,0.02,0.05,0.1,0.2,0.3,0.5",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import PARAMETERS, Parameter
 from .common import (
@@ -22,6 +23,9 @@ from .common import (
     kinds_from,
     option_of,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEDULER_TIMEOUT = 10.0
 """Seconds ``sweep --scheduler`` waits to connect to a Dask scheduler."""
@@ -153,9 +157,34 @@ def run(args: argparse.Namespace) -> None:
         from ..report import advantage_heatmap, save_figure
 
         keep = table.drop(columns=[n for n in grid if n not in ("train", "deploy")])
-        save_figure(advantage_heatmap(keep), figure)
+        heatmap = advantage_heatmap(keep)
+        save_figure(heatmap, figure)
         print(f"wrote {figure}", file=sys.stderr)
+        if args.output is None:
+            # The figure is what was asked for: a few lines, not a table of every cell.
+            if not getattr(args, "quiet", False):
+                print(_summary(keep, grid, figure))
+            return
     _emit(render(table, args.format), args.output)
+
+
+def _summary(table: pd.DataFrame, grid: dict[str, list[object]], figure: Path) -> str:
+    """What ``sweep --figure`` prints without ``--output``: the grid and the advantage's range."""
+    from ..report import deception_advantage, label
+
+    advantage = deception_advantage(table)
+    values = advantage.to_numpy(dtype=float)
+    row, column = divmod(int(values.argmax()), values.shape[1])
+    train, deploy = grid["train"], grid["deploy"]
+    best, baseline = advantage.attrs["best"], advantage.attrs["baseline"]
+    return (
+        f"swept {len(train)} x {len(deploy)} cells (T {train[0]}..{train[-1]}, "
+        f"D {deploy[0]}..{deploy[-1]}), {table['policy'].nunique()} policies\n"
+        f"deception advantage ({label(best)} - {label(baseline)}, mesa): "
+        f"{values.min():g} to {values.max():g}, largest at T={advantage.index[row]}, "
+        f"D={advantage.columns[column]}\n"
+        f"figure: {figure} (add --output FILE for the table)"
+    )
 
 
 def _figure(args: argparse.Namespace, grid: dict[str, list[object]]) -> Path | None:

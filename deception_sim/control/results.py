@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .._display import html_table, short_repr
+
 ATTACKERS: tuple[str, ...] = ("memoryless", "clock", "informed")
 """What an attacker knows: nothing (one attack rate), the task index, or the index and the
 audits left (an upper bound on the clock attacker's power; see the docs)."""
@@ -107,6 +109,13 @@ class ControlResult:
         if attacks.size == 0 or attacks.size != np.size(self.policy) - attacks[0]:
             return None
         return int(attacks[0]) + 1
+
+    def __repr__(self) -> str:
+        rows = [("attacker", self.attacker), ("safety", self.safety)]
+        return short_repr("ControlResult", [*rows, ("usefulness", self.usefulness)], head=1)
+
+    def _repr_html_(self) -> str:
+        return html_table("ControlResult", list(self.summary().items()))
 
     def summary(self) -> dict[str, Any]:
         """One table row: the protocol's parameters, the attacker, safety, usefulness, policy."""

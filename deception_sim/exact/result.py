@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .._display import html_table, short_repr
 from ..model import Payoffs, Schedule, UpdateRule
 from ..model.measures import MODEL_COLUMNS, RESULT
 from ..strategies import Strategy
@@ -51,6 +52,10 @@ class Result:
     (3.0, 2.0, 1.0)
     >>> result.curves["mesa_gain"].tolist()
     [0.0, 0.0, 1.0, 1.0, 1.0]
+    >>> result
+    <Result Plan('BBAAA') | T=2, D=3 | HardUpdate(): mesa=3, base=2, harm=3, p_intact=1>
+
+    In a notebook a result shows as a table of the model and every number.
     """
 
     policy: Strategy
@@ -86,6 +91,13 @@ class Result:
             object.__setattr__(self, "computed_curves", again.computed_curves)
         assert self.computed_curves is not None
         return self.computed_curves
+
+    def __repr__(self) -> str:
+        rows = list(self.summary().items())
+        return short_repr("Result", rows[:7], head=3)
+
+    def _repr_html_(self) -> str:
+        return html_table("Result (exact)", list(self.summary().items()))
 
     def summary(self) -> dict[str, float | str]:
         """The scalar results with the model's description, for one table row.

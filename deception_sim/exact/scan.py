@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import lfilter
 
 SAFE = 1e-250
 """Smallest cumulative product used within one chunk (its inverse must not overflow)."""
@@ -84,6 +83,8 @@ def affine_scan(
             nonzero = np.flatnonzero(beta)
             stop = int(nonzero[-1]) + 1 if nonzero.size else 0
             if stop:
+                from scipy.signal import lfilter  # imported here: it costs ~0.3 s
+
                 filtered = lfilter([1.0], [1.0, -float(alpha)], beta[:stop], zi=[alpha * x0])
                 x[1 : stop + 1] = filtered[0]
             x[stop:] = _geometric(float(alpha), float(x[stop]), steps - stop)

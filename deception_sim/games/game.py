@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate
+from .._display import html_table, short_repr
 from ..exact.switch import switch_start
 from ..exact.switch import unsupported as switch_unsupported
 from ..model import Payoffs
@@ -94,6 +95,24 @@ class GameSolution:
         within the solvers' rounding, 1e-9 relative, count as 0)."""
         gain = self.value - self.pure_value
         return gain if abs(gain) > TOLERANCE * max(1.0, abs(self.pure_value)) else 0.0
+
+    def _rows(self) -> list[tuple[str, object]]:
+        rows = list(self.summary().items())
+        for player, strategy in (
+            ("overseer", self.overseer_strategy),
+            ("agent", self.agent_strategy),
+        ):
+            played = [f"{option}: {p:.4g}" for option, p in strategy.items() if p > 1e-12]
+            rows.append((f"{player} plays", "; ".join(played)))
+        return rows
+
+    def __repr__(self) -> str:
+        row = self.summary()
+        keys = ("concept", "overseer_value", "agent_value", "pure_option", "value_of_randomizing")
+        return short_repr("GameSolution", [(key, row[key]) for key in keys], head=1)
+
+    def _repr_html_(self) -> str:
+        return html_table("GameSolution", self._rows())
 
     def summary(self) -> dict[str, object]:
         """One table row for the equilibrium.
@@ -207,6 +226,21 @@ class Game:
             f"<Game {self.name!r}: {len(self.overseer)} overseer options x "
             f"{len(self.agent)} agent options, {self.overseer_payoffs.objective}>"
         )
+
+    def _repr_html_(self) -> str:
+        """The game's size and objective, and the overseer's payoffs when they fit a screen."""
+        rows: list[tuple[str, object]] = [
+            ("name", self.name),
+            ("overseer options", len(self.overseer)),
+            ("agent options", len(self.agent)),
+            ("overseer objective", self.overseer_payoffs.objective),
+            ("zero-sum", str(self.is_zero_sum())),
+        ]
+        text = html_table("Game", rows)
+        if len(self.overseer) <= 12 and len(self.agent) <= 12:
+            matrix = self.overseer_matrix.to_html(float_format=lambda v: f"{v:.4g}")
+            text += "\n<p>Overseer's payoffs (rows: overseer, columns: agent)</p>\n" + matrix
+        return text
 
     # -- the matrices
     @property

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._display import html_table, number, short_repr
 from ..exact import Result
 from ..model import Payoffs, Schedule, UpdateRule
 from ..model.measures import MODEL_COLUMNS, RESULT, RUNS, standard_error
@@ -58,6 +59,9 @@ class SimulationResult:
     >>> result = simulate(Deceptive(), Schedule.fixed(2, 3), runs=100, seed=1)
     >>> result.mesa, result.mesa_se, result.runs
     (3.0, 0.0, 100)
+    >>> print(repr(result).replace(", h", ",\\nh"))
+    <SimulationResult Deceptive() | T=2, D=3 | HardUpdate(): mesa=3 ± 0, base=2 ± 0,
+    harm=3 ± 0, runs=100>
     """
 
     policy: Strategy
@@ -81,6 +85,26 @@ class SimulationResult:
     runs: int
     seed: Seed
     curves: pd.DataFrame | None = field(repr=False, compare=False)
+
+    def _rows(self) -> list[tuple[str, object]]:
+        """The model, each estimate as ``value ± standard error``, and the runs."""
+        row = self.summary()
+        rows: list[tuple[str, object]] = [(name, row[name]) for name in MODEL_COLUMNS]
+        for name in SCALARS:
+            estimate, error = (
+                number(getattr(self, name)),
+                number(getattr(self, standard_error(name))),
+            )
+            rows.append((name, f"{estimate} ± {error}"))
+        rows.append((RUNS, self.runs))
+        return rows
+
+    def __repr__(self) -> str:
+        rows = self._rows()
+        return short_repr("SimulationResult", [*rows[:6], rows[-1]], head=3)
+
+    def _repr_html_(self) -> str:
+        return html_table("SimulationResult (Monte Carlo)", self._rows())
 
     def summary(self) -> dict[str, float | int | str]:
         """The estimates, their standard errors and ``runs``, for one table row.

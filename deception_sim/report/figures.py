@@ -1,23 +1,39 @@
 """Figures: deception-advantage heatmaps, value curves and best-response curves.
 
 matplotlib is imported inside these functions: the core package does not
-need it. Figures are ``matplotlib.figure.Figure`` objects, not pyplot
-figures, so no global state is touched; :func:`save_figure` renders them with
-Agg (PNG) and the PDF backend, without dates or versions, so a figure
-regenerated from the same inputs is the same file byte for byte.
+need it (``pip install 'deception_sim[figures]'``). Figures are
+``matplotlib.figure.Figure`` objects, not pyplot figures, so no global state
+is touched, and they show themselves in Jupyter without ``%matplotlib
+inline``. All are drawn in the one style of :mod:`deception_sim.report.style`
+(sizes, fonts, the colour-blind-safe palette; policies named, not repr'd;
+whole-number ticks on whole-number axes; steps, not slopes, between the
+values of a whole-number parameter). :func:`save_figure` renders them with
+Agg (PNG) and the PDF backend (TrueType fonts), without dates or versions, so
+a figure regenerated from the same inputs is the same file byte for byte.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from ..model.measures import MEASURES, METHOD, MODEL_COLUMNS, RULE, RUNS
-from .style import SAVE_METADATA, axis_name, line_style, styled
+from .style import (
+    COLORMAP,
+    DPI,
+    SAVE_METADATA,
+    axis_name,
+    integer_ticks,
+    is_integer,
+    label,
+    line_style,
+    new_figure,
+    styled,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -25,12 +41,16 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 
-def save_figure(figure: Figure, *paths: str | Path, dpi: int = 150) -> list[Path]:
+def save_figure(figure: Figure, *paths: str | Path, dpi: int = DPI) -> list[Path]:
     """Save a figure to each path (``.png``, ``.pdf`` or ``.svg``), byte-for-byte reproducibly.
 
     The files carry no creation date or software version, so the same figure
-    saved twice gives the same bytes. Returns the paths written.
+    saved twice gives the same bytes; PDFs embed TrueType (Type 42) fonts.
+    Returns the paths written.
     """
+    from .._optional import require
+
+    require("matplotlib", "figures", what="save_figure")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     written = []
@@ -138,11 +158,9 @@ def advantage_heatmap(
     advantage = deception_advantage(
         table, best=best, baseline=baseline, rows=rows, columns=columns, value=value
     )
-    from matplotlib.figure import Figure
-
     with styled():
         if ax is None:
-            figure = Figure(figsize=(5.4, 4.2), layout="constrained")
+            figure = new_figure("square")
             ax = figure.add_subplot()
         else:
             figure = cast("Figure", ax.figure)
@@ -154,21 +172,25 @@ def advantage_heatmap(
             aspect="auto",
             interpolation="nearest",
             extent=(*x_edges, *y_edges),
-            cmap="viridis",
+            cmap=COLORMAP,
             norm=norm,
         )
-        for even, labels, set_ticks, set_labels in (
-            (x_even, advantage.columns, ax.set_xticks, ax.set_xticklabels),
-            (y_even, advantage.index, ax.set_yticks, ax.set_yticklabels),
+        ax.grid(False)
+        for even, labels, axis, set_ticks, set_labels in (
+            (x_even, advantage.columns, ax.xaxis, ax.set_xticks, ax.set_xticklabels),
+            (y_even, advantage.index, ax.yaxis, ax.set_yticks, ax.set_yticklabels),
         ):
             if not even:
                 set_ticks(range(len(labels)))
-                set_labels([f"{v:g}" if isinstance(v, float) else str(v) for v in labels])
+                set_labels([f"{v:g}" if isinstance(v, float) else label(v) for v in labels])
+            elif is_integer(labels):
+                integer_ticks(axis)
         ax.set_xlabel(axis_name(columns))
         ax.set_ylabel(axis_name(rows))
-        ax.set_title(title or f"Deception advantage: {advantage.attrs['best']} − {baseline}")
+        difference = f"{label(advantage.attrs['best'])} − {label(baseline)}"
+        ax.set_title(title or f"Deception advantage: {difference}")
         bar = figure.colorbar(image, ax=ax)
-        bar.set_label(f"{value}: {advantage.attrs['best']} − {baseline}")
+        bar.set_label(f"{difference}, {value}")
     return figure
 
 
@@ -183,25 +205,30 @@ def value_curves(
 ) -> Figure:
     """One line per ``by`` (each policy): ``value`` against the parameter ``x``.
 
+    A whole-number ``x`` (a length) gets whole-number ticks, and each value
+    is drawn as a step centred on its ``x`` (values exist at whole numbers
+    only, so a slope between them would show values that do not exist).
     Returns the matplotlib ``Figure``; save it with :func:`save_figure`.
     """
     _only(table, [x, by, value], what="value_curves")
-    from matplotlib.figure import Figure
-
+    whole = is_integer(table[x])
     with styled():
         if ax is None:
-            figure = Figure(figsize=(5.4, 3.6), layout="constrained")
+            figure = new_figure("single")
             ax = figure.add_subplot()
         else:
             figure = cast("Figure", ax.figure)
         for i, (name, group) in enumerate(table.groupby(by, sort=False)):
             group = group.sort_values(x)
-            ax.plot(group[x], group[value], label=str(name), **line_style(i))
+            steps: dict[str, Any] = {"drawstyle": "steps-mid"} if whole else {}
+            ax.plot(group[x], group[value], label=label(name), **line_style(i), **steps)
+        if whole:
+            integer_ticks(ax.xaxis)
         ax.set_xlabel(axis_name(x))
         ax.set_ylabel(axis_name(value))
         if title:
             ax.set_title(title)
-        labels = [str(name) for name in table[by].unique()]
+        labels = [label(name) for name in table[by].unique()]
         if ax is figure.axes[0] and (len(labels) > 4 or max(map(len, labels)) > 24):
             # Many or long names: below the axes, clear of the curves.
             figure.legend(
@@ -209,7 +236,6 @@ def value_curves(
             )
         else:
             ax.legend(frameon=False)
-        ax.grid(alpha=0.3)
     return figure
 
 
@@ -254,11 +280,11 @@ def best_response_curves(
     ``Figure``.
     """
     best = best_responses(table, x, value=value, by=by)
-    from matplotlib.figure import Figure
-
     names = list(dict.fromkeys(table[by]))
+    whole = is_integer(table[x])
+    steps: dict[str, Any] = {"drawstyle": "steps-mid"} if whole else {}
     with styled():
-        figure = Figure(figsize=(5.8, 5.4), layout="constrained")
+        figure = new_figure("tall")
         ratios = [3, 2] if outcome is not None else [5, 1]
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": ratios})
         colors = {name: line_style(i)["color"] for i, name in enumerate(names)}
@@ -269,12 +295,12 @@ def best_response_curves(
             linewidth=5.0,
             zorder=1,
             label="best response (upper envelope)",
+            **steps,
         )
         for i, (name, group) in enumerate(table.groupby(by, sort=False)):
             group = group.sort_values(x)
-            top.plot(group[x], group[value], label=str(name), zorder=2, **line_style(i))
+            top.plot(group[x], group[value], label=label(name), zorder=2, **line_style(i), **steps)
         top.set_ylabel(axis_name(value))
-        top.grid(alpha=0.3)
         if title:
             top.set_title(title)
         if outcome is None:
@@ -289,13 +315,21 @@ def best_response_curves(
             for left, right, name in zip(edges[:-1], edges[1:], best[by], strict=True):
                 bottom.axvspan(left, right, color=colors[name], linewidth=0)
             bottom.set_yticks([])
+            bottom.grid(False)
             bottom.set_ylabel("best\nresponse", rotation=0, ha="right", va="center")
         else:
-            bottom.plot(best[x], best[outcome], color="0.6", linewidth=1.0, zorder=2)
+            # The outcome jumps where the best response changes: one line per stretch of
+            # the same response, none across a switch (a slope there would be invented).
+            switch = (best[by] != best[by].shift()).cumsum()
+            for _, stretch in best.groupby(switch, sort=False):
+                bottom.plot(
+                    stretch[x], stretch[outcome], color="0.6", linewidth=1.0, zorder=2, **steps
+                )
             bottom.scatter(best[x], best[outcome], c=[colors[n] for n in best[by]], s=14, zorder=3)
             name = axis_name(outcome) if outcome != "harm" else "harm"
             bottom.set_ylabel(f"{name} at the best\nresponse (colour: policy)")
-            bottom.grid(alpha=0.3)
+        if whole:
+            integer_ticks(bottom.xaxis)
         bottom.set_xlabel(axis_name(x))
         figure.legend(
             *top.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 from .. import _validate
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: the CLI's --help needs none
+    import pandas as pd
 
 FORMATS: tuple[str, ...] = ("markdown", "csv", "json", "latex")
 
@@ -34,6 +37,8 @@ def results_table(results: Iterable[_Summarized]) -> pd.DataFrame:
          policy  mesa  base
     0  Greedy()   1.0   4.0
     """
+    import pandas as pd
+
     return pd.DataFrame([result.summary() for result in results])
 
 
@@ -46,9 +51,16 @@ def _cell(value: object, digits: int) -> str:
     return str(value)
 
 
+def _numeric(column: pd.Series) -> bool:
+    from pandas.api.types import is_numeric_dtype
+
+    return bool(is_numeric_dtype(column))
+
+
 def to_markdown(table: pd.DataFrame, *, digits: int = 6, index: bool = False) -> str:
     """A GitHub-flavoured Markdown table; numbers right-aligned, ``digits`` significant.
 
+    >>> import pandas as pd
     >>> print(to_markdown(pd.DataFrame({"plan": ["BBAAA"], "mesa": [3.0]})), end="")
     | plan  | mesa |
     |:------|-----:|
@@ -57,7 +69,7 @@ def to_markdown(table: pd.DataFrame, *, digits: int = 6, index: bool = False) ->
     frame = table.reset_index() if index else table
     headers = [str(column) for column in frame.columns]
     rows = [[_cell(value, digits) for value in row] for row in frame.itertuples(index=False)]
-    numeric = [pd.api.types.is_numeric_dtype(frame[column]) for column in frame.columns]
+    numeric = [_numeric(frame[column]) for column in frame.columns]
     widths = [
         max([len(header), 3] + [len(row[i]) for row in rows]) for i, header in enumerate(headers)
     ]
@@ -92,6 +104,7 @@ def to_json(table: pd.DataFrame) -> str:
 def render(table: pd.DataFrame, fmt: str = "markdown") -> str:
     """The table as text in ``fmt``: ``"markdown"``, ``"csv"``, ``"json"`` or ``"latex"``.
 
+    >>> import pandas as pd
     >>> print(render(pd.DataFrame({"plan": ["BBAAA"], "mesa": [3.0]}), "csv"), end="")
     plan,mesa
     BBAAA,3
@@ -140,6 +153,7 @@ def to_latex(
     wrapped in a ``table`` float. Needs ``\\usepackage{booktabs}``; written
     here rather than by ``pandas.DataFrame.to_latex``, which needs jinja2.
 
+    >>> import pandas as pd
     >>> print(to_latex(pd.DataFrame({"plan": ["B_A"], "mesa": [3.0]})), end="")
     \\begin{tabular}{lr}
     \\toprule
@@ -155,7 +169,7 @@ def to_latex(
         [_latex_escape(_cell(value, digits)) for value in row]
         for row in frame.itertuples(index=False)
     ]
-    numeric = [pd.api.types.is_numeric_dtype(frame[column]) for column in frame.columns]
+    numeric = [_numeric(frame[column]) for column in frame.columns]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
@@ -178,3 +192,38 @@ def to_latex(
             out.append(rf"  \label{{{label}}}")
         out.append(r"\end{table}")
     return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------- files
+def write_table(
+    table: pd.DataFrame, path: str | Path, *, caption: str, digits: int = 6
+) -> list[Path]:
+    """Write ``table`` as ``PATH.md``, ``PATH.csv`` and ``PATH.tex``; return the three paths.
+
+    ``path`` is the files' path without a suffix. The Markdown file starts
+    with ``Table: CAPTION`` (pandoc's caption line) and a blank line; the
+    LaTeX file is a ``table`` float with the caption and the label
+    ``tab:NAME``; the CSV has the numbers at full precision. State the
+    parameters in the caption: the files then say what produced them.
+
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> frame = pd.DataFrame({"plan": ["BBAAA"], "mesa": [3.0]})
+    >>> [p.name for p in write_table(frame, folder / "plans", caption="Apples, T = 2, D = 3.")]
+    ['plans.md', 'plans.csv', 'plans.tex']
+    >>> print((folder / "plans.md").read_text(), end="")
+    Table: Apples, T = 2, D = 3.
+    <BLANKLINE>
+    | plan  | mesa |
+    |:------|-----:|
+    | BBAAA |    3 |
+    """
+    base = Path(path)
+    markdown = base.with_name(base.name + ".md")
+    csv = base.with_name(base.name + ".csv")
+    latex = base.with_name(base.name + ".tex")
+    markdown.write_text(f"Table: {caption}\n\n" + to_markdown(table, digits=digits))
+    csv.write_text(to_csv(table))
+    latex.write_text(to_latex(table, digits=digits, caption=caption, label=f"tab:{base.name}"))
+    return [markdown, csv, latex]

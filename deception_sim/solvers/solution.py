@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from .._display import html_table, short_repr
 from ..model.measures import METHOD, RULE
 from ..strategies.optimal import Optimal
 
@@ -120,8 +121,11 @@ class Solution:
         value of the returned policy, a lower bound).
 
     >>> from deception_sim import Schedule, optimize
-    >>> optimize(Schedule.fixed(2, 3)).summary()["rule"]
+    >>> solution = optimize(Schedule.fixed(2, 3))
+    >>> solution.summary()["rule"]
     'BBAAA'
+    >>> solution
+    <Solution known_phase | T=2, D=3 | HardUpdate(): rule=BBAAA, value=3, base=2>
     """
 
     policy: Optimal
@@ -150,6 +154,14 @@ class Solution:
     def information(self) -> str:
         """The information setting the policy was solved for."""
         return self.policy.information
+
+    def __repr__(self) -> str:
+        row = self.summary()
+        keys = ("information", "schedule", "update", RULE, "value", "base")
+        return short_repr("Solution", [(key, row[key]) for key in keys], head=3)
+
+    def _repr_html_(self) -> str:
+        return html_table("Solution", list(self.summary().items()))
 
     def summary(self) -> dict[str, object]:
         """One table row: the information setting, the policy, its rule, value and method."""

@@ -251,7 +251,8 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
     if not good.all():
         bad = stored[~good].flat[0]
         raise ValueError(
-            f"the decision table of {_label(policy)} must hold probabilities in [0, 1], got {bad!r}"
+            f"the decision table of {_label(policy)} must hold probabilities in [0, 1], "
+            f"got {float(bad)!r}"
         )
     if count is not None and not by_kind:
         table = np.broadcast_to(table[..., None], (*table.shape, count))

@@ -165,16 +165,38 @@ def _executor(
 
 
 def _progress(show: bool | None, total: int, initial: int, chunks: int) -> tqdm | None:
-    """A progress bar on standard error, or ``None``."""
+    """A progress bar (a widget in a notebook, else on standard error), or ``None``.
+
+    ``show=None`` shows one for a sweep of several chunks in a notebook or a terminal.
+    """
+    notebook = _in_notebook()
     if show is None:
-        show = chunks > 1 and sys.stderr is not None and sys.stderr.isatty()
+        show = chunks > 1 and (notebook or (sys.stderr is not None and sys.stderr.isatty()))
     if not show:
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        raise ValueError("progress=True needs tqdm (pip install tqdm)") from None
+    from .._optional import require
+
+    require("tqdm", "sweep", what="a sweep's progress bar")
+    if notebook:
+        try:
+            import ipywidgets  # noqa: F401  (tqdm's notebook bar is a widget)
+            from tqdm.auto import tqdm as bar
+
+            return cast("tqdm", bar(total=total, initial=initial, unit="cell", desc="sweep"))
+        except ImportError:  # no widgets: the text bar, which a notebook shows too
+            pass
+    from tqdm import tqdm
+
     return tqdm(total=total, initial=initial, unit="cell", desc="sweep", file=sys.stderr)
+
+
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython's ZMQ shell)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _ranges(todo: np.ndarray, size: int) -> list[tuple[int, int]]:

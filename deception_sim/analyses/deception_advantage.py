@@ -19,7 +19,7 @@ Writes ``deception_advantage.png`` and ``.pdf`` (the figure),
 ``deception_advantage.md`` (the advantage at a few (T, D), both discounts)
 and ``deception_advantage.csv`` (the same cells, tidy, with both payoffs).
 Used by docs/how-to/sweeps.md. Run alone:
-``python analyses/deception_advantage.py [OUT_DIR]``.
+``python -m deception_sim.analyses.deception_advantage [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -34,9 +34,12 @@ from deception_sim import Greedy
 from deception_sim.report import (
     advantage_heatmap,
     deception_advantage,
+    new_figure,
     save_figure,
+    styled,
     to_csv,
     to_markdown,
+    write_table,
 )
 from deception_sim.sweeps.running import sweep
 
@@ -79,30 +82,30 @@ def boundary(discount: float, deploy: np.ndarray) -> np.ndarray:
 def figure(frame: pd.DataFrame, paths: tuple[Path, Path]) -> list[Path]:
     """The two-panel heatmap."""
     from matplotlib.colors import PowerNorm
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10.5, 4.3), layout="constrained")
-    axes = fig.subplots(1, 2)
-    titles = {1.0: "no discount", 0.99: "discount 0.99 per episode"}
-    for ax, discount in zip(axes, DISCOUNTS, strict=True):
-        panel = frame[frame["discount"] == discount].drop(columns="discount")
-        # A square-root colour scale where the advantage fades, so that small values show.
-        norm = None if discount == 1.0 else PowerNorm(0.5)
-        title = f"Deception advantage, {titles[discount]}"
-        advantage_heatmap(panel, ax=ax, title=title, norm=norm)
-        if discount < 1.0:
-            deploy = np.arange(1, 1001, dtype=float)
-            edge = boundary(discount, deploy)
-            ax.plot(deploy, edge, color="white", linestyle="--", linewidth=1.2)
-            ax.annotate(
-                "optimal = greedy above this line",
-                xy=(600, float(boundary(discount, np.array([600.0]))[0])),
-                xytext=(330, 800),
-                color="white",
-                fontsize=8.5,
-                arrowprops={"arrowstyle": "->", "color": "white", "linewidth": 0.8},
-            )
-            ax.set_ylim(-2.5, 1002.5)
+    with styled():
+        fig = new_figure((10.5, 4.3))
+        axes = fig.subplots(1, 2)
+        titles = {1.0: "no discount", 0.99: "discount 0.99 per episode"}
+        for ax, discount in zip(axes, DISCOUNTS, strict=True):
+            panel = frame[frame["discount"] == discount].drop(columns="discount")
+            # A square-root colour scale where the advantage fades, so that small values show.
+            norm = None if discount == 1.0 else PowerNorm(0.5)
+            title = f"Deception advantage, {titles[discount]}"
+            advantage_heatmap(panel, ax=ax, title=title, norm=norm)
+            if discount < 1.0:
+                deploy = np.arange(1, 1001, dtype=float)
+                edge = boundary(discount, deploy)
+                ax.plot(deploy, edge, color="white", linestyle="--", linewidth=1.2)
+                ax.annotate(
+                    "optimal = greedy above this line",
+                    xy=(600, float(boundary(discount, np.array([600.0]))[0])),
+                    xytext=(330, 800),
+                    color="white",
+                    fontsize=8.5,
+                    arrowprops={"arrowstyle": "->", "color": "white", "linewidth": 0.8},
+                )
+                ax.set_ylim(-2.5, 1002.5)
     return save_figure(fig, *paths)
 
 
@@ -112,9 +115,15 @@ def main(out: Path) -> tuple[list[Path], str]:
     png, pdf = out / "deception_advantage.png", out / "deception_advantage.pdf"
     figure(frame, (png, pdf))
     pivot, tidy = small_table(grid_table(TABLE_TRAIN, TABLE_DEPLOY))
-    markdown, csv = out / "deception_advantage.md", out / "deception_advantage.csv"
-    markdown.write_text(to_markdown(pivot, digits=4))
-    csv.write_text(to_csv(tidy))
+    caption = (
+        "The deception advantage: expected apples of the optimal (known-phase) agent minus the "
+        "greedy one's, hard update, perfect cue, no honeypots, discount "
+        f"{' and '.join(f'{d:g}' for d in DISCOUNTS)}, for T = "
+        f"{', '.join(map(str, TABLE_TRAIN))} (rows) and D = {', '.join(map(str, TABLE_DEPLOY))}."
+    )
+    tables = write_table(pivot, out / "deception_advantage", caption=caption, digits=4)
+    data = out / "deception_advantage_data.csv"
+    data.write_text(to_csv(tidy))
     patient = deception_advantage(frame[frame["discount"] == 1.0].drop(columns="discount"))
     cells = len(frame) // len(STRATEGIES)
     summary = (
@@ -123,7 +132,7 @@ def main(out: Path) -> tuple[list[Path], str]:
         f"beyond T = {boundary(0.99, np.array([1000.0]))[0]:.0f} training episodes\n"
         + to_markdown(pivot, digits=4)
     )
-    return [png, pdf, markdown, csv], summary
+    return [png, pdf, *tables, data], summary
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import optimize as sciopt
 
 from deception_sim import EpisodeKinds, HardUpdate, Kind, Payoffs, Schedule
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import write_table
 from deception_sim.solvers import optimize
 
 DEPLOY = 10
@@ -115,16 +115,22 @@ def table() -> pd.DataFrame:
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "audit_kinds.md", out / "audit_kinds.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
+    caption = (
+        f"Auditing by kind of episode: {DEPLOY} deployment episodes, half of them subtle "
+        f"(success {SUBTLE['success']:g}, detection {SUBTLE['detect']:g}) and half obvious "
+        f"(success {OBVIOUS['success']:g}, detection {OBVIOUS['detect']:g}), missed attacks go "
+        "through, one success is enough (utility 'any'); the agent sees the kind and "
+        "best-responds (known phase). Safety at each audit budget: uniform, the best split, "
+        "and all audits on the subtle kind."
+    )
+    files = write_table(frame, out / "audit_kinds", caption=caption, digits=4)
     row = frame[frame["budget"] == 0.2].iloc[0]
     summary = (
         f"   auditing 20% of deployment: safety {row['safety_uniform']:.4f} uniformly, "
         f"{row['safety_best']:.4f} with {row['share_to_subtle']:.0%} of the audits on the "
         f"subtle kind ({row['gain']:.2f} times), {row['safety_all_subtle']:.4f} with all of them"
     )
-    return [markdown, csv], summary
+    return files, summary
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ or nothing); auditing the first k is concave in k, so every price has its
 own best k, until audits are so cheap (c D below about 1/e) that it audits
 everything. Writes ``game_frontier.md`` and ``.csv`` (the frontier) and
 ``game_frontier.png`` and ``.pdf``. Run alone:
-``python analyses/game_frontier.py [OUT_DIR]``.
+``python -m deception_sim.analyses.game_frontier [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pandas as pd
 
 from deception_sim import Payoffs
 from deception_sim.games import design_curve, first_audits, random_audits, safety_frontier
-from deception_sim.report import save_figure, to_csv, to_markdown
+from deception_sim.report import new_figure, save_figure, styled, write_table
 
 DEPLOY = 10
 PRICES = (0.02, 0.05, 0.1, 0.3)
@@ -56,75 +56,73 @@ def table() -> pd.DataFrame:
 
 
 def figure(frontier: pd.DataFrame, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
-    first = design_curve(designs()["first k"], GRID, payoffs=ANY)
-    random = design_curve(designs()["random"], GRID[:: DEPLOY // 2], payoffs=ANY)
-    ax.plot(
-        first["overseen"],
-        first["safety"],
-        "o-",
-        color="C0",
-        label="audit the first k (agent's best response)",
-    )
-    ax.plot(
-        random["overseen"],
-        random["safety"],
-        "s--",
-        color="C1",
-        label="audit at random (agent's best response)",
-    )
-    for row in frontier.itertuples(index=False):
-        cost, safety, price = row[3], row[4], row[0]
-        # The overseer's iso-payoff line through its choice: slope = the price.
-        xs = np.array([max(0.0, cost - 1.5), min(DEPLOY, cost + 1.5)])
-        ax.plot(xs, safety + price * (xs - cost), color="0.5", linewidth=0.8)
-        ax.plot([cost], [safety], "*", color="C3", markersize=11, zorder=3)
-        right = cost > 0.8 * DEPLOY
-        ax.annotate(
-            f"c = {price:g}",
-            (cost, safety),
-            textcoords="offset points",
-            xytext=(-10, 5) if right else (8, -14),
-            ha="right" if right else "left",
-            fontsize="small",
-            bbox={"fc": "white", "ec": "none", "alpha": 0.85},
+    with styled():
+        fig = new_figure("square")
+        ax = fig.subplots()
+        first = design_curve(designs()["first k"], GRID, payoffs=ANY)
+        random = design_curve(designs()["random"], GRID[:: DEPLOY // 2], payoffs=ANY)
+        ax.plot(
+            first["overseen"],
+            first["safety"],
+            "o-",
+            color="C0",
+            label="audit the first k (agent's best response)",
         )
-    ax.plot(
-        [],
-        [],
-        "*",
-        color="C3",
-        markersize=11,
-        label="overseer's best choice at price c (grey: slope c)",
-    )
-    ax.set_xlabel(f"expected audited episodes (of D = {DEPLOY})")
-    ax.set_ylabel("safety: P(no unoverseen defection succeeds)")
-    ax.set_title("Safety against oversight cost, memoryless agent")
-    ax.set_xlim(-0.3, DEPLOY + 0.3)
-    ax.set_ylim(-0.02, 1.12)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=1, fontsize="small")
-    fig.tight_layout()
+        ax.plot(
+            random["overseen"],
+            random["safety"],
+            "s--",
+            color="C1",
+            label="audit at random (agent's best response)",
+        )
+        for row in frontier.itertuples(index=False):
+            cost, safety, price = row[3], row[4], row[0]
+            # The overseer's iso-payoff line through its choice: slope = the price.
+            xs = np.array([max(0.0, cost - 1.5), min(DEPLOY, cost + 1.5)])
+            ax.plot(xs, safety + price * (xs - cost), color="0.5", linewidth=0.8)
+            ax.plot([cost], [safety], "*", color="C3", markersize=11, zorder=3)
+            right = cost > 0.8 * DEPLOY
+            ax.annotate(
+                f"c = {price:g}",
+                (cost, safety),
+                textcoords="offset points",
+                xytext=(-10, 5) if right else (8, -14),
+                ha="right" if right else "left",
+                fontsize="small",
+                bbox={"fc": "white", "ec": "none", "alpha": 0.85},
+            )
+        ax.plot(
+            [],
+            [],
+            "*",
+            color="C3",
+            markersize=11,
+            label="overseer's best choice at price c (grey: slope c)",
+        )
+        ax.set_xlabel(f"expected audited episodes (of D = {DEPLOY})")
+        ax.set_ylabel("safety: P(no unoverseen defection succeeds)")
+        ax.set_title("Safety against oversight cost, memoryless agent")
+        ax.set_xlim(-0.3, DEPLOY + 0.3)
+        ax.set_ylim(-0.02, 1.12)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=1, fontsize="small")
     png, pdf = out / "game_frontier.png", out / "game_frontier.pdf"
-    return save_figure(fig, png, pdf, dpi=120)
+    return save_figure(fig, png, pdf)
 
 
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table and the figure to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "game_frontier.md", out / "game_frontier.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
+    caption = (
+        f"The overseer's best audit fraction and the safety it buys at each price per "
+        f"audited episode ({', '.join(f'{c:g}' for c in PRICES)}), D = {DEPLOY} deployment "
+        "episodes, memoryless agent best-responding, utility 'any'."
+    )
+    tables = write_table(frame, out / "game_frontier", caption=caption, digits=4)
     summary = "   " + ", ".join(
         f"c={row.price:g}: audit {row[2]:.2g}, safety {row.safety:.3f}"
         for row in frame.itertuples(index=False)
     )
-    return [markdown, csv, *figure(frame, out)], summary
+    return [*tables, *figure(frame, out)], summary
 
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ and a clock attacker (knows the task index), both exact best responses:
 * random auditing of 2% of the tasks.
 
 Writes ``control_protocols.md`` and ``.csv``. Run alone:
-``python analyses/control_protocols.py [OUT_DIR]``.
+``python -m deception_sim.analyses.control_protocols [OUT_DIR]``.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from scipy import stats
@@ -34,14 +35,14 @@ from deception_sim.control import (
     UpfrontAuditing,
     worst_case,
 )
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import to_markdown, write_table
 
 TASKS, AUDITS, SUCCESS = 5000, 100, 0.53
 MONITOR = Monitor(safe=stats.beta(7.39, 6.86), attack=stats.beta(8.91, 2.82))
 
 
 def protocols() -> dict[str, object]:
-    common = {"tasks": TASKS, "audits": AUDITS, "success": SUCCESS}
+    common: dict[str, Any] = {"tasks": TASKS, "audits": AUDITS, "success": SUCCESS}
     return {
         "upfront auditing (first 2%)": UpfrontAuditing(**common),
         "random auditing (2%)": RandomAuditing(rate=AUDITS / TASKS, **common),
@@ -75,15 +76,18 @@ def table() -> pd.DataFrame:
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "control_protocols.md", out / "control_protocols.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
+    caption = (
+        f"Safety and usefulness of control protocols: {TASKS} tasks, {AUDITS} audits, "
+        f"attack success {SUCCESS}, monitor scores Beta(7.39, 6.86) on safe and "
+        "Beta(8.91, 2.82) on attacked outputs; each protocol against its worst attacker."
+    )
+    tables = write_table(frame, out / "control_protocols", caption=caption, digits=4)
     upfront = frame.iloc[0]
     summary = (
         f"   upfront auditing, memoryless attacker: safety {upfront['safety']:.4f} "
         f"(AI Control: about 0.15)\n" + to_markdown(frame, digits=4)
     )
-    return [markdown, csv], summary
+    return tables, summary
 
 
 if __name__ == "__main__":

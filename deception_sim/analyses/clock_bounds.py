@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Payoffs, Schedule, UpdateRule
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import write_table
 from deception_sim.solvers import optimize
 
 HORIZONS = (7, 20, 50, 100)
@@ -45,12 +45,12 @@ def table() -> pd.DataFrame:
             rows.append(
                 {
                     "N": horizon,
-                    "cue accuracy": accuracy,
+                    "cue_accuracy": accuracy,
                     "solver": "exact" if solution.exact else "bounds",
                     "lower": solution.value,
                     "upper": solution.upper,
                     "gap": solution.gap,
-                    "relative gap": solution.gap / solution.value,
+                    "relative_gap": solution.gap / solution.value,
                 }
             )
     return pd.DataFrame(rows)
@@ -59,11 +59,14 @@ def table() -> pd.DataFrame:
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "clock_bounds.md", out / "clock_bounds.csv"
-    markdown.write_text(to_markdown(frame, digits=6))
-    csv.write_text(to_csv(frame))
-    worst = frame["relative gap"].max()
-    return [markdown, csv], f"   clock agent: largest relative gap {worst:.2g}"
+    caption = (
+        "The clock agent's optimum with a noisy cue: a lower bound (the exact value of the "
+        "policy found) and an upper bound, by horizon N and cue accuracy; training length "
+        "uniform on N//4..3N//4, honeypots 5%, detection 0.6 (rate 1), default payoffs."
+    )
+    files = write_table(frame, out / "clock_bounds", caption=caption, digits=6)
+    worst = frame["relative_gap"].max()
+    return files, f"   clock agent: largest relative gap {worst:.2g}"
 
 
 if __name__ == "__main__":

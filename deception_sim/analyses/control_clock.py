@@ -21,12 +21,13 @@ attacker):
 Writes ``control_clock.md`` and ``.csv``, and ``control_clock.png`` and
 ``.pdf`` (worst-case safety of fixed thresholds against each attacker, no
 deferral, with the paced design's). Run alone:
-``python analyses/control_clock.py [OUT_DIR]``.
+``python -m deception_sim.analyses.control_clock [OUT_DIR]``.
 """
 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ from deception_sim.control import (
     paced_thresholds,
     worst_case,
 )
-from deception_sim.report import save_figure, to_csv, to_markdown
+from deception_sim.report import new_figure, save_figure, styled, to_markdown, write_table
 
 TASKS, AUDITS = 100, 2
 MONITOR = Monitor(safe=stats.beta(7.39, 6.86), attack=stats.beta(8.91, 2.82))
@@ -94,7 +95,7 @@ def table() -> pd.DataFrame:
                 )
             )
         pace = best_design(
-            lambda x, d=defer: paced(x, d), "informed", bounds=(0.0, 10.0), low=0.01, grid=13
+            partial(paced, defer_fpr=defer), "informed", bounds=(0.0, 10.0), low=0.01, grid=13
         )
         rows.append(
             _row(defer, "paced, tuned for informed", f"pace {pace.parameter:.4g}", pace.protocol)
@@ -116,47 +117,49 @@ def table() -> pd.DataFrame:
 
 
 def figure(frame: pd.DataFrame, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    rates = np.geomspace(1e-3, 0.5, 25)
-    fig = Figure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
-    styles = {"memoryless": ("C0", "-"), "clock": ("C3", "--"), "informed": ("C2", ":")}
-    for attacker, (color, dash) in styles.items():
-        safety = [worst_case(fixed(x, 0.0), attacker).safety for x in rates]
-        ax.plot(rates, safety, color=color, linestyle=dash, label=f"fixed threshold, {attacker}")
-    chosen = frame[(frame["defer_fpr"] == 0.0) & (frame["design"] == "paced, tuned for informed")]
-    ax.axhline(
-        float(chosen["clock"].iloc[0]),
-        color="0.4",
-        linewidth=0.9,
-        label="paced thresholds (by task and audits left), clock",
-    )
-    ax.set_xscale("log")
-    ax.set_xlabel("audit false-positive rate (fixed over the deployment)")
-    ax.set_ylabel("worst-case safety")
-    ax.set_title(f"{TASKS} tasks, {AUDITS} audits, Beta monitor, no deferral")
-    ax.set_ylim(0, 1)
-    ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
-    return save_figure(fig, out / "control_clock.png", out / "control_clock.pdf", dpi=120)
+    with styled():
+        rates = np.geomspace(1e-3, 0.5, 25)
+        fig = new_figure("single")
+        ax = fig.subplots()
+        styles = {"memoryless": ("C0", "-"), "clock": ("C3", "--"), "informed": ("C2", ":")}
+        for attacker, (color, dash) in styles.items():
+            safety = [worst_case(fixed(x, 0.0), attacker).safety for x in rates]
+            ax.plot(
+                rates, safety, color=color, linestyle=dash, label=f"fixed threshold, {attacker}"
+            )
+        chosen = frame[
+            (frame["defer_fpr"] == 0.0) & (frame["design"] == "paced, tuned for informed")
+        ]
+        ax.axhline(
+            float(chosen["clock"].iloc[0]),
+            color="0.4",
+            linewidth=0.9,
+            label="paced thresholds (by task and audits left), clock",
+        )
+        ax.set_xscale("log")
+        ax.set_xlabel("audit false-positive rate (fixed over the deployment)")
+        ax.set_ylabel("worst-case safety")
+        ax.set_title(f"{TASKS} tasks, {AUDITS} audits, Beta monitor, no deferral")
+        ax.set_ylim(0, 1)
+        ax.legend(loc="upper left", fontsize="small")
+    return save_figure(fig, out / "control_clock.png", out / "control_clock.pdf")
 
 
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table and the figure to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "control_clock.md", out / "control_clock.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
+    caption = (
+        f"Worst-case safety against memoryless, clock and informed attackers: {TASKS} tasks, "
+        f"{AUDITS} audits, monitor scores Beta(7.39, 6.86) on safe and Beta(8.91, 2.82) on "
+        f"attacked outputs, deferral rates {', '.join(f'{d:g}' for d in DEFERS)}."
+    )
+    tables = write_table(frame, out / "control_clock", caption=caption, digits=4)
     first = frame.iloc[0]
     summary = (
         f"   fixed thresholds tuned for a memoryless attacker: safety {first['memoryless']:.3f}, "
         f"against a clock attacker {first['clock']:.3f}\n" + to_markdown(frame, digits=4)
     )
-    return [markdown, csv, *figure(frame, out)], summary
+    return [*tables, *figure(frame, out)], summary
 
 
 if __name__ == "__main__":

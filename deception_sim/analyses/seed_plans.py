@@ -5,7 +5,7 @@ expected apples (mesa payoff) and exits (base payoff) under the hard update,
 best first. The deceptive plan ``BBAAA`` is the unique optimum with 3 apples;
 the greedy ``AAAAA`` gets 1.
 
-Run alone: ``python analyses/seed_plans.py [OUT_DIR]``.
+Run alone: ``python -m deception_sim.analyses.seed_plans [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from deception_sim import HardUpdate, Payoffs, Plan, Schedule, evaluate
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import to_markdown, write_table
 
 TRAIN, DEPLOY = 2, 3
 
@@ -38,10 +38,12 @@ def table() -> pd.DataFrame:
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table to ``out``; return the files and a short summary."""
     frame = table()
-    markdown = out / "seed_plans.md"
-    csv = out / "seed_plans.csv"
-    markdown.write_text(to_markdown(frame))
-    csv.write_text(to_csv(frame))
+    caption = (
+        f"Every pure plan of the lecture's maze: expected apples (mesa payoff) and exits "
+        f"(base payoff), T = {TRAIN} training and D = {DEPLOY} deployment episodes, "
+        "hard update, perfect cue, no honeypots, best first."
+    )
+    tables = write_table(frame, out / "seed_plans", caption=caption)
     best = frame.iloc[0]
     greedy = frame.loc[frame["plan"] == "A" * (TRAIN + DEPLOY)].iloc[0]
     summary = (
@@ -49,7 +51,7 @@ def main(out: Path) -> tuple[list[Path], str]:
         f"{best['mesa']:g} apples; greedy {greedy['plan']} gets "
         f"{greedy['mesa']:g}\n" + to_markdown(frame.head(8))
     )
-    return [markdown, csv], summary
+    return tables, summary
 
 
 if __name__ == "__main__":

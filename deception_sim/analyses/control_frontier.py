@@ -9,7 +9,7 @@ safety is that attacker's exact best response
 (:func:`deception_sim.control.pareto_frontier`).
 
 Writes ``control_frontier.md`` and ``.csv`` and ``control_frontier.png`` and
-``.pdf``. Run alone: ``python analyses/control_frontier.py [OUT_DIR]``.
+``.pdf``. Run alone: ``python -m deception_sim.analyses.control_frontier [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from deception_sim.control import Monitor, pareto_frontier
-from deception_sim.report import save_figure, to_csv, to_markdown
+from deception_sim.report import new_figure, save_figure, styled, write_table
 
 TASKS, AUDITS = 100, 2
 MONITOR = Monitor(safe=stats.beta(7.39, 6.86), attack=stats.beta(8.91, 2.82))
@@ -39,54 +39,52 @@ def table() -> pd.DataFrame:
 
 
 def figure(frame: pd.DataFrame, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
-    for (attacker, group), (color, marker) in zip(
-        frame.groupby("attacker", sort=False), (("C0", "o"), ("C3", "s")), strict=True
-    ):
-        ax.plot(
-            group["usefulness"],
-            group["safety"],
-            marker=marker,
-            color=color,
-            label=f"{attacker} attacker",
-        )
-        for row in group.itertuples(index=False):
-            ax.annotate(
-                f"{row.defer_fpr:g}",
-                (row.usefulness, row.safety),
-                textcoords="offset points",
-                xytext=(4, 4),
-                fontsize="x-small",
+    with styled():
+        fig = new_figure("single")
+        ax = fig.subplots()
+        for (attacker, group), (color, marker) in zip(
+            frame.groupby("attacker", sort=False), (("C0", "o"), ("C3", "s")), strict=True
+        ):
+            ax.plot(
+                group["usefulness"],
+                group["safety"],
+                marker=marker,
                 color=color,
+                label=f"{attacker} attacker",
             )
-    ax.set_xlabel("usefulness (fraction of tasks done by the untrusted model)")
-    ax.set_ylabel("worst-case safety (best audit rate)")
-    ax.set_title(
-        f"Trusted monitoring with deferral: {TASKS} tasks, {AUDITS} audits (labels: defer fpr)"
-    )
-    ax.set_ylim(0, 1)
-    ax.legend(loc="lower left", fontsize="small")
-    fig.tight_layout()
-    return save_figure(fig, out / "control_frontier.png", out / "control_frontier.pdf", dpi=120)
+            for row in group.itertuples(index=False):
+                ax.annotate(
+                    f"{row.defer_fpr:g}",
+                    (row.usefulness, row.safety),
+                    textcoords="offset points",
+                    xytext=(4, 4),
+                    fontsize="x-small",
+                    color=color,
+                )
+        ax.set_xlabel("usefulness (fraction of tasks done by the untrusted model)")
+        ax.set_ylabel("worst-case safety (best audit rate)")
+        ax.set_title(
+            f"Trusted monitoring with deferral: {TASKS} tasks, {AUDITS} audits (labels: defer fpr)"
+        )
+        ax.set_ylim(0, 1)
+        ax.legend(loc="lower left", fontsize="small")
+    return save_figure(fig, out / "control_frontier.png", out / "control_frontier.pdf")
 
 
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table and the figure to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "control_frontier.md", out / "control_frontier.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
+    caption = (
+        f"Trusted monitoring with deferral, safety against usefulness: {TASKS} tasks, "
+        f"{AUDITS} audits, monitor scores Beta(7.39, 6.86) on safe and Beta(8.91, 2.82) on "
+        f"attacked outputs, deferral false-positive rates {', '.join(f'{d:g}' for d in DEFERS)}."
+    )
+    tables = write_table(frame, out / "control_frontier", caption=caption, digits=4)
     summary = "   " + "; ".join(
         f"{attacker}: safety {group['safety'].min():.3f} to {group['safety'].max():.3f}"
         for attacker, group in frame.groupby("attacker", sort=False)
     )
-    return [markdown, csv, *figure(frame, out)], summary
+    return [*tables, *figure(frame, out)], summary
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ table gives the smallest h at which that is at most Greedy's one apple
 (:func:`deception_sim.games.deterrence_rate`; 0: deception never paid).
 
 Writes ``game_honeypots.md`` and ``.csv``. Run alone:
-``python analyses/game_honeypots.py [OUT_DIR]``.
+``python -m deception_sim.analyses.game_honeypots [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pandas as pd
 
 from deception_sim import Payoffs, Schedule
 from deception_sim.games import deterrence_rate
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import to_csv, write_table
 
 DISCOUNT = 0.9
 TRAIN = (1, 2, 5, 10, 20)
@@ -50,12 +50,18 @@ def table() -> pd.DataFrame:
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "game_honeypots.md", out / "game_honeypots.csv"
-    markdown.write_text(to_markdown(frame, digits=3))
-    csv.write_text(to_csv(long_table()))
+    caption = (
+        f"Deterrence honeypot rate h*: the smallest honeypot rate at which deception stops "
+        f"paying, hard update, discount {DISCOUNT}, training lengths T = "
+        f"{', '.join(map(str, TRAIN))} (rows) and deployment lengths D = "
+        f"{', '.join(map(str, DEPLOY))} (columns)."
+    )
+    tables = write_table(frame, out / "game_honeypots", caption=caption, digits=3)
+    data = out / "game_honeypots_data.csv"
+    data.write_text(to_csv(long_table()))
     seed = deterrence_rate(Schedule.fixed(2, 3))
-    return [markdown, csv], (
-        f"   discount {DISCOUNT}: T=2, D=100 needs h >= {frame.loc[1, 'deploy_100']:.3g}; "
+    return [*tables, data], (
+        f"   discount {DISCOUNT}: T=2, D=100 needs h >= {frame['deploy_100'].iloc[1]:.3g}; "
         f"the seed's payoffs (no discount) need h = {seed:g}"
     )
 

@@ -5,7 +5,7 @@ of ``Greedy()`` and ``Deceptive()`` under the hard update, and the deception
 advantage (deceptive minus greedy), for a few (T, D), honeypot rates and cue
 accuracies. Used by docs/how-to/compare-strategies.md.
 
-Run alone: ``python analyses/strategies_by_length.py [OUT_DIR]``.
+Run alone: ``python -m deception_sim.analyses.strategies_by_length [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from deception_sim import Deceptive, Greedy, HardUpdate, Payoffs, Schedule, evaluate
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import write_table
 
 TRAIN = (2, 10)
 DEPLOY = (0, 1, 2, 3, 10)
@@ -49,16 +49,21 @@ def table() -> pd.DataFrame:
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "strategies_by_length.md", out / "strategies_by_length.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
+    caption = (
+        "Expected apples (mesa payoff) of Greedy and Deceptive and the deception advantage, "
+        f"hard update, T = {', '.join(map(str, TRAIN))}, D = {', '.join(map(str, DEPLOY))}, "
+        "for (honeypot rate, cue accuracy) = "
+        + ", ".join(f"({h:g}, {q:g})" for h, q in SETTINGS)
+        + "."
+    )
+    tables = write_table(frame, out / "strategies_by_length", caption=caption, digits=4)
     perfect = (frame["honeypot"] == 0) & (frame["cue"] == 1)
     wins = frame[perfect & (frame["advantage"] > 0)]
     summary = (
         f"   perfect cue, no honeypots: deception wins from D = {int(wins['D'].min())}; "
         f"largest advantage {frame['advantage'].max():g} apples"
     )
-    return [markdown, csv], summary
+    return tables, summary
 
 
 if __name__ == "__main__":

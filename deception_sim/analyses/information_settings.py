@@ -8,7 +8,7 @@ defection; ``memoryless`` sees no cue and nothing else. Writes
 its value (expected apples, hard update) and, for comparison, Greedy and the
 cue-following Deceptive agent.
 
-Run alone: ``python analyses/information_settings.py [OUT_DIR]``.
+Run alone: ``python -m deception_sim.analyses.information_settings [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim import Deceptive, Greedy, HardUpdate, Payoffs, Schedule, evaluate
-from deception_sim.report import to_csv, to_markdown
+from deception_sim.report import write_table
 from deception_sim.solvers import optimize
 
 PAIRS = ((2, 3), (3, 3), (5, 5), (2, 10))
@@ -75,12 +75,15 @@ def table() -> pd.DataFrame:
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "information_settings.md", out / "information_settings.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
+    pairs = ", ".join(f"({t}, {d})" for t, d in PAIRS)
+    caption = (
+        "The optimal policy's value in each information setting (known phase, clock, "
+        f"memoryless), hard update, for (T, D) = {pairs}."
+    )
+    tables = write_table(frame, out / "information_settings", caption=caption, digits=4)
     first = frame[(frame["T"] == PAIRS[0][0]) & (frame["D"] == PAIRS[0][1])]
     values = ", ".join(f"{r.information} {r.value:.4g}" for r in first.itertuples())
-    return [markdown, csv], f"   T={PAIRS[0][0]}, D={PAIRS[0][1]}, hidden boundary: {values}"
+    return tables, f"   T={PAIRS[0][0]}, D={PAIRS[0][1]}, hidden boundary: {values}"
 
 
 if __name__ == "__main__":

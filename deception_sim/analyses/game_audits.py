@@ -17,7 +17,7 @@ defection gets through:
   end, and safety is 0 until everything is audited.
 
 Writes ``game_audits.md`` and ``.csv`` (the table) and ``game_audits.png`` and
-``.pdf``. Run alone: ``python analyses/game_audits.py [OUT_DIR]``.
+``.pdf``. Run alone: ``python -m deception_sim.analyses.game_audits [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pandas as pd
 
 from deception_sim import Payoffs
 from deception_sim.games import best_response, first_audits, random_audits
-from deception_sim.report import save_figure, to_csv, to_markdown
+from deception_sim.report import new_figure, save_figure, styled, write_table
 
 DEPLOY = 100
 FRACTIONS = tuple(np.round(np.linspace(0.0, 1.0, 11), 2).tolist())
@@ -56,11 +56,13 @@ def table() -> pd.DataFrame:
     for fraction in FRACTIONS:
         first = first_audits(0, DEPLOY, fraction)
         memoryless = best_response(first, ANY, "memoryless")
+        policy = memoryless.policy.as_memoryless()
+        assert policy is not None  # a memoryless best response is a Memoryless strategy
         rows.append(
             {
                 "audit_fraction": fraction,
                 "audits": round(fraction * DEPLOY),
-                "p_star": memoryless.policy.as_memoryless().probabilities[0],
+                "p_star": policy.probabilities[0],
                 "safety_first_k": safety(memoryless.value),
                 "safety_closed_form": closed_form(fraction),
                 "safety_random": safety(
@@ -73,63 +75,61 @@ def table() -> pd.DataFrame:
 
 
 def figure(frame: pd.DataFrame, out: Path) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.6))
-    ax = fig.subplots()
-    f = np.linspace(0.0, 1.0, 201)
-    ax.plot(
-        f,
-        [closed_form(x) for x in f],
-        color="C0",
-        linewidth=1,
-        linestyle=":",
-        label="1 - (1 - f) f^(f/(1-f))",
-    )
-    ax.plot(
-        frame["audit_fraction"],
-        frame["safety_first_k"],
-        "o-",
-        color="C0",
-        label=f"first k, memoryless agent (D = {DEPLOY})",
-    )
-    ax.plot(
-        frame["audit_fraction"],
-        frame["safety_random"],
-        "s--",
-        color="C1",
-        label="random audits, memoryless agent",
-    )
-    ax.plot(
-        frame["audit_fraction"],
-        frame["safety_clock_agent"],
-        "^-.",
-        color="C3",
-        label="first k, agent with a clock",
-    )
-    ax.set_xlabel("audit fraction k / D")
-    ax.set_ylabel("safety: P(no unoverseen defection succeeds)")
-    ax.set_title("Auditing against an agent that needs one success")
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small")
-    fig.tight_layout()
+    with styled():
+        fig = new_figure("square")
+        ax = fig.subplots()
+        f = np.linspace(0.0, 1.0, 201)
+        ax.plot(
+            f,
+            [closed_form(x) for x in f],
+            color="C0",
+            linewidth=1,
+            linestyle=":",
+            label="1 - (1 - f) f^(f/(1-f))",
+        )
+        ax.plot(
+            frame["audit_fraction"],
+            frame["safety_first_k"],
+            "o-",
+            color="C0",
+            label=f"first k, memoryless agent (D = {DEPLOY})",
+        )
+        ax.plot(
+            frame["audit_fraction"],
+            frame["safety_random"],
+            "s--",
+            color="C1",
+            label="random audits, memoryless agent",
+        )
+        ax.plot(
+            frame["audit_fraction"],
+            frame["safety_clock_agent"],
+            "^-.",
+            color="C3",
+            label="first k, agent with a clock",
+        )
+        ax.set_xlabel("audit fraction k / D")
+        ax.set_ylabel("safety: P(no unoverseen defection succeeds)")
+        ax.set_title("Auditing against an agent that needs one success")
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize="small")
     png, pdf = out / "game_audits.png", out / "game_audits.pdf"
-    return save_figure(fig, png, pdf, dpi=120)
+    return save_figure(fig, png, pdf)
 
 
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table and the figure to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "game_audits.md", out / "game_audits.csv"
     # Without audits every p above about 0.3 succeeds for sure (to rounding): which one
     # the solver reports is not a result, so the tables start at the first audit.
     audited = frame[frame["audit_fraction"] > 0]
-    markdown.write_text(to_markdown(audited, digits=4))
-    csv.write_text(to_csv(audited))
+    caption = (
+        f"Auditing against an agent that needs one success: safety P(no unoverseen defection "
+        f"succeeds) for audit fractions k / D, D = {DEPLOY} deployment episodes, utility "
+        "'any'; the first k or random audits, against a memoryless agent or one with a clock."
+    )
+    tables = write_table(audited, out / "game_audits", caption=caption, digits=4)
     half = frame[frame["audit_fraction"] == 0.5].iloc[0]
     summary = (
         f"   auditing the first half: safety {half['safety_first_k']:.4f} against a "
@@ -137,7 +137,7 @@ def main(out: Path) -> tuple[list[Path], str]:
         f"{half['safety_random']:.4f} for random audits, "
         f"{half['safety_clock_agent']:.4f} against a clock"
     )
-    return [markdown, csv, *figure(frame, out)], summary
+    return [*tables, *figure(frame, out)], summary
 
 
 if __name__ == "__main__":

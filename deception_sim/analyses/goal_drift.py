@@ -16,7 +16,7 @@ Writes
   lines mark the learning times, a dot the step at which ``Y`` overtakes ``X``.
 
 Used by docs/explanation/goal-drift.md. Run alone:
-``python analyses/goal_drift.py [OUT_DIR]``.
+``python -m deception_sim.analyses.goal_drift [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -24,22 +24,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from deception_sim.drift import (
+    WorldModel,
     crossover_table,
     drift_limit,
     drift_trajectory,
     overtake_time,
     standard_world,
 )
-from deception_sim.report import save_figure, to_csv, to_markdown
+from deception_sim.report import PALETTE, new_figure, save_figure, styled, to_csv, write_table
 
 LABEL_NOISE = (0.0, 0.001, 0.01, 0.05, 0.1, 0.2)
 GAPS = (1.0, 10.0, 100.0, 1000.0)
@@ -70,7 +66,7 @@ def crossover_pivot(frame: pd.DataFrame) -> pd.DataFrame:
     return pivot.reset_index()
 
 
-def scenarios() -> dict[str, object]:
+def scenarios() -> dict[str, WorldModel]:
     """The three worlds of the figure, all starting with the goal flag on ``X``."""
     world = standard_world(label_noise=0.05)
     symmetric = world.learn("X", "Y", at=LEARN_AT, rate=0.01)
@@ -87,10 +83,11 @@ def scenarios() -> dict[str, object]:
 
 def figure(paths: tuple[Path, Path]) -> list[str]:
     """Draw the trajectories into ``paths`` (PNG, PDF); return one line per scenario."""
-    styles = {"X": ("tab:blue", "-"), "Y": ("tab:red", "--"), "pain": ("tab:gray", ":")}
+    styles = {"X": (PALETTE[0], "-"), "Y": (PALETTE[1], "--"), "pain": ("0.45", ":")}
     lines = []
-    with plt.rc_context({"font.size": 9, "svg.hashsalt": "goal_drift"}):
-        fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), sharey=True, layout="constrained")
+    with styled():
+        fig = new_figure("wide")
+        axes = fig.subplots(1, 3, sharey=True)
         for ax, (title, world) in zip(axes, scenarios().items(), strict=True):
             path = drift_trajectory(world, "X", STEPS)
             limit = drift_limit(world, "X")
@@ -101,13 +98,13 @@ def figure(paths: tuple[Path, Path]) -> list[str]:
                 ax.axvline(at, color="black", linewidth=0.6, alpha=0.4)
             when = overtake_time(world, "X")
             if when is not None and when <= STEPS:
-                ax.plot([when], [path.loc[when, "Y"]], "o", color="tab:red", markersize=5)
+                ax.plot([when], [path.loc[when, "Y"]], "o", color=PALETTE[1], markersize=5)
                 ax.annotate(
                     f"Y > X at step {when}",
                     (when, path.loc[when, "Y"]),
                     xytext=(8, 12),
                     textcoords="offset points",
-                    color="tab:red",
+                    color=PALETTE[1],
                 )
             ax.set_title(title, fontsize=8.5)
             ax.set_xlabel("deployment step")
@@ -122,17 +119,22 @@ def figure(paths: tuple[Path, Path]) -> list[str]:
             "Goal drift along learned edges (goal flag starts on X; vertical lines: edges learned)",
             fontsize=10,
         )
-        save_figure(fig, *paths, dpi=120)
-        plt.close(fig)
+    save_figure(fig, *paths)
     return lines
 
 
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the tables and the figure to ``out``; return the files and a short summary."""
     frame = crossover_frame()
-    markdown, csv = out / "goal_drift.md", out / "goal_drift.csv"
-    markdown.write_text(to_markdown(crossover_pivot(frame), digits=6))
-    csv.write_text(to_csv(frame))
+    caption = (
+        f"n*, the number of training examples from which the label register Y is at least as "
+        f"likely as the intended X to be selected: inverse temperature 1, fidelity {FIDELITY}, "
+        f"label noise e = {', '.join(f'{e:g}' for e in LABEL_NOISE)} (rows), complexity gap "
+        f"bits(Y) - bits(X) = {', '.join(f'{g:g}' for g in GAPS)} (columns)."
+    )
+    tables = write_table(crossover_pivot(frame), out / "goal_drift", caption=caption, digits=6)
+    data = out / "goal_drift_data.csv"
+    data.write_text(to_csv(frame))
     png, pdf = out / "goal_drift_trajectories.png", out / "goal_drift_trajectories.pdf"
     lines = figure((png, pdf))
     example = frame[
@@ -145,7 +147,7 @@ def main(out: Path) -> tuple[list[Path], str]:
             *lines,
         ]
     )
-    return [markdown, csv, png, pdf], summary
+    return [*tables, data, png, pdf], summary
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ Two sweeps of the hard update with a perfect cue, discount 0.95 per episode
   pays, the agent defects at once in training, and the harm drops to 0.
 
 Also writes ``best_response.md`` and ``.csv``: the best response and the harm
-for each honeypot rate. Run alone: ``python analyses/best_response.py [OUT_DIR]``.
+for each honeypot rate. Run alone: ``python -m deception_sim.analyses.best_response [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ from deception_sim.report import (
     best_response_curves,
     best_responses,
     save_figure,
-    to_csv,
-    to_markdown,
     value_curves,
+    write_table,
 )
 from deception_sim.sweeps.running import sweep
 
@@ -77,9 +76,12 @@ def main(out: Path) -> tuple[list[Path], str]:
 
     best = best_responses(by_rate, "honeypot_rate")
     table = best[["honeypot_rate", "policy", "mesa", "harm"]]
-    markdown, csv = out / "best_response.md", out / "best_response.csv"
-    markdown.write_text(to_markdown(table, digits=4))
-    csv.write_text(to_csv(table))
+    caption = (
+        f"The agent's best response to the honeypot rate h and the harm at it: T = D = 20, "
+        f"hard update, perfect cue, discount {DISCOUNT}, among Greedy, Deceptive and the "
+        "optimal (known-phase) policy."
+    )
+    tables = write_table(table, out / "best_response", caption=caption, digits=4)
     deterred = best.loc[best["policy"] == "Greedy()", "honeypot_rate"].min()
     wide = by_length.pivot(index="train", columns="policy", values="mesa")
     greedy_wins = wide.index[wide["Deceptive()"] < wide["Greedy()"]].min()
@@ -88,7 +90,7 @@ def main(out: Path) -> tuple[list[Path], str]:
         f"T = D = 20: honeypots at rate {deterred:g} or more make greed the best response "
         "(harm 0)"
     )
-    return [*written, markdown, csv], summary
+    return [*written, *tables], summary
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ observable boundary randomizing saves nothing.
 Writes ``game_training_length.md`` and ``.csv`` (the table) and
 ``game_training_length.png`` and ``.pdf`` (the share saved against N, and the
 equilibrium distribution of T for N = 100). Run alone:
-``python analyses/game_training_length.py [OUT_DIR]``.
+``python -m deception_sim.analyses.game_training_length [OUT_DIR]``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from deception_sim.games import GameSolution, training_length_game
-from deception_sim.report import save_figure, to_csv, to_markdown
+from deception_sim.report import new_figure, save_figure, styled, write_table
 
 HORIZONS = (3, 5, 10, 20, 50, 100, 200)
 COSTS = (0.5, 1.0)
@@ -67,69 +67,67 @@ def table() -> pd.DataFrame:
 
 
 def figure(out: Path) -> list[Path]:
-    import matplotlib
+    with styled():
+        fig = new_figure("wide")
+        share, distribution = fig.subplots(1, 2)
+        for i, cost in enumerate(FIGURE_COSTS):
+            shares = []
+            for n in FIGURE_HORIZONS:
+                solution = solve(n, cost)
+                shares.append(solution.value_of_randomizing / -solution.pure_value)
+            colour = f"C{i}"
+            share.plot(FIGURE_HORIZONS, shares, "o-", color=colour, label=f"cost {cost:g}")
+            share.axhline(limit_share(cost), color=colour, linestyle="--", linewidth=1)
+        share.set_xscale("log")
+        share.set_xlabel("horizon N (episodes)")
+        share.set_ylabel("share of the fixed-T loss saved")
+        share.set_title("Randomizing T: saving (dashed: exp(-1/cost))")
+        share.legend(loc="center right", fontsize="small")
+        share.set_ylim(bottom=0)
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9.0, 3.6))
-    share, distribution = fig.subplots(1, 2)
-    for i, cost in enumerate(FIGURE_COSTS):
-        shares = []
-        for n in FIGURE_HORIZONS:
+        n = DISTRIBUTION_HORIZON
+        for i, cost in enumerate((0.5, 1.0)):
             solution = solve(n, cost)
-            shares.append(solution.value_of_randomizing / -solution.pure_value)
-        colour = f"C{i}"
-        share.plot(FIGURE_HORIZONS, shares, "o-", color=colour, label=f"cost {cost:g}")
-        share.axhline(limit_share(cost), color=colour, linestyle="--", linewidth=1)
-    share.set_xscale("log")
-    share.set_xlabel("horizon N (episodes)")
-    share.set_ylabel("share of the fixed-T loss saved")
-    share.set_title("Randomizing T: saving (dashed: exp(-1/cost))")
-    share.legend(loc="center right", fontsize="small")
-    share.set_ylim(bottom=0)
-
-    n = DISTRIBUTION_HORIZON
-    for i, cost in enumerate((0.5, 1.0)):
-        solution = solve(n, cost)
-        cdf = np.cumsum(solution.overseer_strategy.to_numpy())
-        lengths = np.arange(n + 1)
-        distribution.step(
-            lengths / n,
-            cdf,
-            where="post",
-            color=f"C{i + 1}",
-            linewidth=2,
-            label=f"cost {cost:g}: equilibrium",
-        )
-        # Continuum: P(T < t N) = exp(-1/cost) / (1 - t) up to t = 1 - exp(-1/cost).
-        t = np.linspace(0.0, 1.0 - limit_share(cost), 200)
-        distribution.plot(
-            t,
-            limit_share(cost) / (1.0 - t),
-            color="black",
-            linestyle=":",
-            linewidth=1.2,
-            label="continuum limit" if i == 0 else None,
-        )
-    distribution.set_xlabel("training length T / N")
-    distribution.set_ylabel("P(training length <= T)")
-    distribution.set_title(f"The overseer's mixed strategy (N = {n})")
-    distribution.legend(loc="upper left", fontsize="small")
-    distribution.set_xlim(0, 1)
-    distribution.set_ylim(0, 1.02)
-    fig.tight_layout()
+            cdf = np.cumsum(solution.overseer_strategy.to_numpy())
+            lengths = np.arange(n + 1)
+            distribution.step(
+                lengths / n,
+                cdf,
+                where="post",
+                color=f"C{i + 1}",
+                linewidth=2,
+                label=f"cost {cost:g}: equilibrium",
+            )
+            # Continuum: P(T < t N) = exp(-1/cost) / (1 - t) up to t = 1 - exp(-1/cost).
+            t = np.linspace(0.0, 1.0 - limit_share(cost), 200)
+            distribution.plot(
+                t,
+                limit_share(cost) / (1.0 - t),
+                color="black",
+                linestyle=":",
+                linewidth=1.2,
+                label="continuum limit" if i == 0 else None,
+            )
+        distribution.set_xlabel("training length T / N")
+        distribution.set_ylabel("P(training length <= T)")
+        distribution.set_title(f"The overseer's mixed strategy (N = {n})")
+        distribution.legend(loc="upper left", fontsize="small")
+        distribution.set_xlim(0, 1)
+        distribution.set_ylim(0, 1.02)
     png, pdf = out / "game_training_length.png", out / "game_training_length.pdf"
-    return save_figure(fig, png, pdf, dpi=120)
+    return save_figure(fig, png, pdf)
 
 
 def main(out: Path) -> tuple[list[Path], str]:
     """Write the table and the figure to ``out``; return the files and a short summary."""
     frame = table()
-    markdown, csv = out / "game_training_length.md", out / "game_training_length.csv"
-    markdown.write_text(to_markdown(frame, digits=4))
-    csv.write_text(to_csv(frame))
-    written = [markdown, csv, *figure(out)]
+    caption = (
+        f"The training-length game: the overseer's loss with a fixed and a randomized "
+        f"training length T, horizons N = {', '.join(map(str, HORIZONS))}, oversight costs "
+        f"{', '.join(map(str, COSTS))} per overseen episode."
+    )
+    tables = write_table(frame, out / "game_training_length", caption=caption, digits=4)
+    written = [*tables, *figure(out)]
     last = frame[frame["cost"] == COSTS[0]].iloc[-1]
     summary = (
         f"   N={int(last['horizon'])}, cost {COSTS[0]}: randomizing T saves "
