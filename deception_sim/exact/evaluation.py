@@ -83,31 +83,18 @@ def evaluate(
         scalars, frame = from_tree_curves(found, schedule, payoffs)
         table = frame if curves else None
     else:
-        levels = batch.levels_of(update, payoffs)
-        if not curves and batch.fits_scalar_path(schedule, payoffs, len(levels)):
-            # A short horizon: the recursion as a loop in Python floats (see exact.batch).
-            stationary = schedule.kinds is None and batch.stationary_form(policy) is not None
-            decisions = None if stationary else checked_table(policy, schedule, len(levels))
-            scalars = batch.scalar_totals(policy, decisions, schedule, update, payoffs, levels)
+        # A short horizon: the recursion as a loop in Python floats (see exact.batch).
+        short = None if curves else batch.scalar_totals(policy, schedule, update, payoffs)
+        if short is not None:
+            scalars = short
         else:
-            decisions = checked_table(policy, schedule, len(levels))
-            recursion = forward.run(decisions, schedule, update, payoffs)
+            levels = len(batch.levels_of(update, payoffs))
+            recursion = forward.run(
+                checked_table(policy, schedule, levels), schedule, update, payoffs
+            )
             scalars = totals.totals(recursion)
             table = totals.curves(recursion) if curves else None
-    return Result(
-        policy=policy,
-        schedule=schedule,
-        update=update,
-        payoffs=payoffs,
-        mesa=scalars.mesa,
-        base=scalars.base,
-        harm=scalars.harm,
-        p_intact=scalars.p_intact,
-        expected_updates=scalars.expected_updates,
-        p_defect=scalars.p_defect,
-        expected_first_defection=scalars.expected_first_defection,
-        computed_curves=table,
-    )
+    return Result.of(policy, schedule, update, payoffs, scalars, table)
 
 
 def from_tree_curves(

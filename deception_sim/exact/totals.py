@@ -10,7 +10,7 @@ defects) is shared with the evaluation of policies with memory.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,7 @@ from ..model.episode import Number
 from .forward import Recursion, _Phase
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     """The scalar results of one evaluation (named as in :mod:`deception_sim.model.measures`)."""
 
     mesa: float

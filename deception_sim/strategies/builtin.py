@@ -19,6 +19,11 @@ from ..model import CUES, Schedule
 from ..model.update import TIE_TOLERANCE
 from .base import Form, Stationary, Strategy, Switch, constant_table, metadata
 
+# The forms of the constant strategies, made once (evaluate asks for them on every call).
+_GREEDY_FORM = Stationary(1.0, 1.0)
+_ALIGNED_FORM = Stationary(0.0, 0.0)
+_DECEPTIVE_FORM = Stationary(0.0, 1.0)
+
 
 @dataclass(frozen=True, repr=False)
 class Greedy(Strategy):
@@ -36,7 +41,7 @@ class Greedy(Strategy):
         return metadata()
 
     def form(self) -> Form:
-        return Stationary(1.0, 1.0)
+        return _GREEDY_FORM
 
     def __repr__(self) -> str:
         return "Greedy()"
@@ -58,7 +63,7 @@ class Aligned(Strategy):
         return metadata()
 
     def form(self) -> Form:
-        return Stationary(0.0, 0.0)
+        return _ALIGNED_FORM
 
     def __repr__(self) -> str:
         return "Aligned()"
@@ -82,7 +87,7 @@ class Deceptive(Strategy):
         return metadata(cue=True)
 
     def form(self) -> Form:
-        return Stationary(0.0, 1.0)
+        return _DECEPTIVE_FORM
 
     def __repr__(self) -> str:
         return "Deceptive()"

@@ -1,0 +1,443 @@
+"""The forward recursion as one loop over the episodes, for one policy or a batch at once.
+
+:mod:`deception_sim.exact.forward` solves the recursion over (phase, level)
+state by state, each over the whole horizon in a few passes over memory:
+what a long horizon needs, at a fixed cost of a few hundred numpy calls.
+Here the *same* recursion runs the other way round: one loop over the
+episodes that carries the probability of every state, with a live agent's
+per-episode rates from :mod:`deception_sim.model.episode`. Its arithmetic is
+written once for two kinds of number: Python floats (one policy on a short
+horizon, the *scalar path* of ``evaluate``) and numpy arrays over a batch of
+policies (:func:`deception_sim.exact.batch.evaluate_tables`, vectorized
+across the policies).
+
+The chains are those of :class:`deception_sim.exact.forward.Recursion`: the
+plain one (``kept``), the one with the mass removed at the first defection
+(``clean``) and, for the ``"any"`` utility, at the goal's success (``safe``,
+one block of levels per count of successes so far). A training state is that
+of an agent trained for ever (``Y``: the probability of being in training is
+``P(T > t) * Y``), and the deployed states receive ``P(T = t) * Y`` when the
+boundary comes. :func:`one_level` is the common case of one live level and
+one success to wait for (the hard update among others), where every chain
+has one state; :func:`run_loop` is every other case (partial updates,
+several successes, kinds of episode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..model import ObjectiveLevels, Payoffs, Schedule
+from ..model.episode import DefectionRates
+
+Seq = Sequence[Any]
+"""Per-episode values: floats (one policy) or arrays over a batch of policies."""
+
+Clip = Callable[[Any], Any]
+"""``max(x, 0)`` for the kind of number the loop runs on."""
+
+
+@dataclass
+class Sums:
+    """The sums over episodes that make the totals (numbers, or arrays over a batch).
+
+    ``mesa`` (with ``open``: the ``"any"`` utility's open values, already
+    ``v_detected`` each), ``defects`` and ``weight`` (for ``base``) are
+    weighted by reaching and discounting each episode; ``harm``,
+    ``updates``, ``first`` (``p_defect``) and ``timed`` (the first
+    defection's expected episode, times ``p_defect``) by reaching it;
+    ``intact`` is ``p_intact``. ``first_curve`` holds the probability of the
+    first defection per episode when ``v_clean`` needs it.
+    """
+
+    mesa: Any = 0.0
+    open: Any = 0.0
+    defects: Any = 0.0
+    harm: Any = 0.0
+    updates: Any = 0.0
+    first: Any = 0.0
+    timed: Any = 0.0
+    intact: Any = 0.0
+    weight: float = 0.0
+    first_curve: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Model:
+    """What the loop needs of a model, prepared once (:func:`prepare`).
+
+    The schedule's per-episode lists (``survival[t] = P(T > t)``, ``pmf``,
+    the weight of reaching and discounting each episode and the probability
+    of reaching it), the window of each phase (``first``, ``last``: the
+    support of the boundary), and in each phase what one defection does
+    (:func:`~deception_sim.model.episode.defection_rates`: numbers in
+    training, numbers or per-episode lists in deployment) and how often one
+    compliance drifts the objective.
+    """
+
+    schedule: Schedule
+    payoffs: Payoffs
+    levels: ObjectiveLevels
+    first: int
+    last: int
+    survival: list[float]
+    pmf: list[float]
+    weight: list[float]
+    reach: list[float]
+    total_weight: float
+    train: tuple[DefectionRates, float]
+    deploy: tuple[DefectionRates, Any]
+
+    @property
+    def count(self) -> bool:
+        return self.payoffs.utility == "count"
+
+
+def prepare(
+    schedule: Schedule,
+    payoffs: Payoffs,
+    levels: ObjectiveLevels,
+    train: tuple[DefectionRates, float],
+    deploy: tuple[DefectionRates, Any],
+) -> Model:
+    """A :class:`Model` from the model objects and the rates of each phase."""
+    n = schedule.horizon
+    c, gamma = schedule.continue_prob, payoffs.discount
+    if c == 1.0 and gamma == 1.0:
+        weight = reach = [1.0] * n
+        total = float(n)
+    else:
+        reached = schedule.reach()
+        weighted = reached if gamma == 1.0 else reached * gamma ** np.arange(n)
+        weight, reach, total = weighted.tolist(), reached.tolist(), float(weighted.sum())
+    first, last = schedule.support()
+    return Model(
+        schedule=schedule,
+        payoffs=payoffs,
+        levels=levels,
+        first=first,
+        last=last,
+        survival=schedule.survival().tolist(),
+        pmf=schedule.train_pmf.tolist(),
+        weight=weight,
+        reach=reach,
+        total_weight=total,
+        train=train,
+        deploy=deploy,
+    )
+
+
+def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
+    """The loop with one live level and one success to wait for: one state per chain.
+
+    ``a_*[t]`` is the probability that the live agent defects in episode
+    ``t + 1`` in that phase (with one live level, a compliance that drifts
+    the objective leaves it). Where a phase's rates per defection are
+    constant, the loop sums only the defections (weighted by reaching and
+    discounting) and multiplies by the rates at the end.
+    """
+    schedule = model.schedule
+    n = schedule.horizon
+    first, last = model.first, model.last
+    survival, pmf, weight, reach = model.survival, model.pmf, model.weight, model.reach
+    c = schedule.continue_prob
+    count = model.count
+    payoffs = model.payoffs
+    wants_open = not count and payoffs.v_detected != 0.0
+    wants_curve = payoffs.v_clean != 0.0
+    rates, drift_t = model.train
+    u_t, s_t = rates.update, rates.success
+    rates_d, drift = model.deploy
+    constant = isinstance(drift, float)  # a constant oversight in deployment
+    u_d, s_d, o_d, gain_d, drift_d = rates_d.update, rates_d.success, rates_d.open_value, 0.0, 0.0
+    if not constant:
+        gain_d = rates_d.mesa if count else s_d
+        drift_d = drift
+    elif drift:
+        drift_d = [drift] * n
+    # In training the clean chain is the plain one when every defection is detected and
+    # nothing else moves the objective (the hard update).
+    same = u_t == 1.0 and drift_t == 0.0
+    ky: Any = 1.0  # plain chain, in training for ever (Y) and deployed (Z)
+    kz: Any = 0.0
+    cy: Any = 1.0  # removed at the first defection
+    cz: Any = 0.0
+    sy: Any = 1.0  # removed at the goal's success ("any")
+    sz: Any = 0.0
+    # Defections in training weighted by w and by r, the safe chain's weighted by w; in
+    # deployment the same (or, with per-episode rates, the values themselves).
+    xw: Any = 0.0
+    xr: Any = 0.0
+    xs: Any = 0.0
+    yw: Any = 0.0
+    yr: Any = 0.0
+    ys: Any = 0.0
+    gain: Any = 0.0
+    harm: Any = 0.0
+    updates: Any = 0.0
+    opened: Any = 0.0
+    first_sum: Any = 0.0
+    timed: Any = 0.0
+    intact: Any = 0.0
+    curve: list[Any] = []
+    for t in range(n):
+        p = pmf[t]
+        if p:
+            kz = kz + p * ky
+            cz = cz + p * cy
+            if not count:
+                sz = sz + p * sy
+        w, r = weight[t], reach[t]
+        f: Any = 0.0
+        if t < last:
+            a = a_train[t]
+            sv = survival[t]
+            x = ky * a if sv == 1.0 else sv * (ky * a)
+            xw = xw + w * x
+            xr = xr + r * x
+            f = x if same else (cy * a if sv == 1.0 else sv * (cy * a))
+            if drift_t:
+                u = a * u_t
+                d = (1.0 - a) * drift_t
+                ky = ky * clip(1.0 - u - d)
+                cy = cy * clip(1.0 - a - d)
+            else:
+                ky = ky * (1.0 - a * u_t)
+                cy = ky if same else cy * (1.0 - a)
+            if not count:
+                xs = xs + w * (sv * (sy * a))
+                d = (1.0 - a) * drift_t if drift_t else 0.0
+                sy = sy * clip(1.0 - a * u_t - d - a * s_t)
+        if t >= first:
+            a = a_deploy[t]
+            y = kz * a
+            f = f + cz * a
+            yw = yw + w * y
+            if constant:
+                yr = yr + r * y
+                if not count:
+                    ys = ys + w * (sz * a)
+                u = a * u_d
+                s = a * s_d
+            else:
+                gain = gain + w * (y * gain_d[t] if count else (sz * a) * s_d[t])
+                harm = harm + r * (y * s_d[t])
+                updates = updates + r * (y * u_d[t])
+                if wants_open:
+                    opened = opened + w * ((sz * a) * o_d[t])
+                u = a * u_d[t]
+                s = a * s_d[t]
+            if drift_d:
+                d = (1.0 - a) * drift_d[t]
+                kz = kz * clip(1.0 - u - d)
+                cz = cz * clip(1.0 - a - d)
+                if not count:
+                    sz = sz * clip(1.0 - u - d - s)
+            else:
+                kz = kz * (1.0 - u)
+                cz = cz * (1.0 - a)
+                if not count:
+                    sz = sz * clip(1.0 - u - s)
+        first_sum = first_sum + r * f
+        timed = timed + (r * (t + 1)) * f
+        if wants_curve:
+            curve.append(f)
+        if c != 1.0:
+            # P(intact after episode t): still training, or deployed (arrivals at T = t + 1).
+            end = r if t == n - 1 else r * (1.0 - c)
+            intact = intact + end * (survival[t + 1] * ky + (kz + pmf[t + 1] * ky))
+    if c == 1.0 and n:
+        intact = kz + pmf[n] * ky
+    # The constant rates times the sums of defections.
+    if count:
+        gain = gain + rates.mesa * xw
+    else:
+        gain = gain + s_t * xs
+        if wants_open:
+            opened = opened + rates.open_value * xs
+    harm = harm + s_t * xr
+    updates = updates + u_t * xr
+    if constant:
+        gain = gain + (rates_d.mesa * yw if count else s_d * ys)
+        if wants_open:
+            opened = opened + o_d * ys
+        harm = harm + s_d * yr
+        updates = updates + u_d * yr
+    return Sums(
+        gain, opened, xw + yw, harm, updates, first_sum, timed, intact, model.total_weight, curve
+    )
+
+
+# ------------------------------------------------------------------------ any number of states
+@dataclass(frozen=True)
+class PhaseRates:
+    """A live agent's per-episode rates in one phase, ``name[level][t]``.
+
+    ``defect`` is the probability that it defects, ``update``, ``drift`` and
+    ``success`` those of the episode's moves, ``mesa`` and ``open_value`` the
+    expected values (count utility; ``"any"`` while the goal is open). A
+    level's entry may be shared by every level; ``None`` means 0 throughout.
+    ``certain_update``: every defection here is detected.
+    """
+
+    defect: list[Seq]
+    update: list[Seq] | None
+    drift: list[Seq] | None
+    success: list[Seq] | None
+    mesa: list[Seq] | None
+    open_value: list[Seq] | None
+    certain_update: bool = False
+
+
+_KEEP, _KILL_DEFECTION, _KILL_SUCCESS = 0, 1, 2
+
+
+def _step(
+    x: list[Any],
+    rates: PhaseRates,
+    t: int,
+    kill: int,
+    moves: tuple[list[int], list[int], int, int],
+    clip: Clip,
+) -> list[Any]:
+    """The states after episode ``t`` from the states ``x`` before it (one phase's chain)."""
+    after_update, after_drift, size, counts = moves
+    update = None if kill == _KILL_DEFECTION else rates.update
+    drift = rates.drift
+    success = rates.success if kill == _KILL_SUCCESS else None
+    new: list[Any] = [0.0] * len(x)
+    for i, xi in enumerate(x):
+        block, j = divmod(i, size)
+        removed = rates.defect[j][t] if kill == _KILL_DEFECTION else None
+        u = None if update is None else update[j][t]
+        d = None if drift is None else drift[j][t]
+        s = None if success is None else success[j][t]
+        parts = [p for p in (removed, u, d, s) if p is not None]
+        if not parts:
+            new[i] = new[i] + xi
+            continue
+        stay = 1.0 - parts[0]
+        for part in parts[1:]:
+            stay = stay - part
+        if len(parts) > 1:  # rounding must not make a probability negative
+            stay = clip(stay)
+        new[i] = new[i] + stay * xi
+        offset = block * size
+        if u is not None and 0 <= after_update[j] != j:
+            target = offset + after_update[j]
+            new[target] = new[target] + u * xi
+        if d is not None and 0 <= after_drift[j] != j:
+            target = offset + after_drift[j]
+            new[target] = new[target] + d * xi
+        if s is not None and block + 1 < counts:  # a success that does not meet the goal
+            new[i + size] = new[i + size] + s * xi
+    return new
+
+
+def _dot(x: list[Any], seqs: list[Seq] | None, t: int, size: int, start: int = 0) -> Any:
+    """``sum_i x[i] * seqs[level of i][t]`` over the states from ``start``."""
+    if seqs is None:
+        return 0.0
+    total: Any = 0.0
+    for i in range(start, len(x)):
+        total = total + x[i] * seqs[i % size][t]
+    return total
+
+
+def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) -> Sums:
+    """The loop over episodes for any number of live levels and counts of successes."""
+    schedule, payoffs, levels = model.schedule, model.payoffs, model.levels
+    n = schedule.horizon
+    size = len(levels)
+    counts = payoffs.needed if payoffs.utility == "any" else 1
+    moves = (levels.after_update.tolist(), levels.after_drift.tolist(), size, 1)
+    safe_moves = (moves[0], moves[1], size, counts)
+    first, last = model.first, model.last
+    survival, pmf, weight, reach = model.survival, model.pmf, model.weight, model.reach
+    c = schedule.continue_prob
+    count_utility = payoffs.utility == "count"
+    wants_open = not count_utility and payoffs.v_detected != 0.0
+
+    def start(states: int) -> list[Any]:
+        out: list[Any] = [0.0] * states
+        out[0] = 1.0
+        return out
+
+    kept_y, kept_z = start(size), [0.0] * size
+    clean_y, clean_z = start(size), [0.0] * size
+    same = size == 1 and train.drift is None and train.certain_update
+    safe_y: list[Any] | None = None
+    safe_z: list[Any] | None = None
+    if not count_utility:
+        safe_y, safe_z = start(counts * size), [0.0] * (counts * size)
+    goal = (counts - 1) * size  # the states with one success to go
+    out = Sums(weight=model.total_weight)
+    for t in range(n):
+        p = pmf[t]
+        if p:
+            kept_z = [z + p * y for z, y in zip(kept_z, kept_y, strict=True)]
+            clean_z = [z + p * y for z, y in zip(clean_z, clean_y, strict=True)]
+            if safe_z is not None and safe_y is not None:
+                safe_z = [z + p * y for z, y in zip(safe_z, safe_y, strict=True)]
+        defects: Any = 0.0
+        mesa: Any = 0.0
+        harm: Any = 0.0
+        updates: Any = 0.0
+        first_defection: Any = 0.0
+        opened: Any = 0.0
+        for on, rates, y, clean, safe, scale in (
+            (t < last, train, kept_y, clean_y, safe_y, survival[t]),
+            (t >= first, deploy, kept_z, clean_z, safe_z, 1.0),
+        ):
+            if not on:
+                continue
+            part = _dot(y, rates.defect, t, size)
+            later = _dot(clean, rates.defect, t, size)
+            if count_utility:
+                gain = _dot(y, rates.mesa, t, size)
+            else:
+                assert safe is not None
+                gain = _dot(safe, rates.success, t, size, goal)
+                if wants_open:
+                    opened = opened + scale * _dot(safe, rates.open_value, t, size)
+            if scale != 1.0:
+                part, later, gain = scale * part, scale * later, scale * gain
+            defects = defects + part
+            first_defection = first_defection + later
+            mesa = mesa + gain
+            harm = harm + scale * _dot(y, rates.success, t, size)
+            updates = updates + scale * _dot(y, rates.update, t, size)
+        w, r = weight[t], reach[t]
+        out.mesa = out.mesa + w * mesa
+        out.open = out.open + w * opened
+        out.defects = out.defects + w * defects
+        out.harm = out.harm + r * harm
+        out.updates = out.updates + r * updates
+        out.first = out.first + r * first_defection
+        out.timed = out.timed + (r * (t + 1)) * first_defection
+        if payoffs.v_clean != 0.0:
+            out.first_curve.append(first_defection)
+        # The states after the episode.
+        if t < last:
+            kept_y = _step(kept_y, train, t, _KEEP, moves, clip)
+            clean_y = kept_y if same else _step(clean_y, train, t, _KILL_DEFECTION, moves, clip)
+            if safe_y is not None:
+                safe_y = _step(safe_y, train, t, _KILL_SUCCESS, safe_moves, clip)
+        if t >= first:
+            kept_z = _step(kept_z, deploy, t, _KEEP, moves, clip)
+            clean_z = _step(clean_z, deploy, t, _KILL_DEFECTION, moves, clip)
+            if safe_z is not None:
+                safe_z = _step(safe_z, deploy, t, _KILL_SUCCESS, safe_moves, clip)
+        if c != 1.0:
+            # P(intact after episode t): still training, or deployed (arrivals at T = t + 1).
+            arrived = pmf[t + 1] * kept_y[0]
+            end = r if t == n - 1 else r * (1.0 - c)
+            intact = survival[t + 1] * kept_y[0] + (kept_z[0] + arrived)
+            out.intact = out.intact + end * intact
+    if c == 1.0 and n:
+        out.intact = kept_z[0] + pmf[n] * kept_y[0]
+    return out
