@@ -33,11 +33,13 @@ from ..strategies import Stationary, Strategy, checked_table
 from .loop import Model, PhaseRates, Seq, Sums, one_level, prepare, run_loop
 from .totals import Totals, clean_value
 
-SCALAR_HORIZON = 64
-"""Longest horizon that ``evaluate`` runs on the scalar path (Python floats)."""
+SCALAR_HORIZON = 512
+"""Longest horizon that ``evaluate`` runs on the scalar path (Python floats), with one
+live level and one success to wait for (the hard update's case)."""
 
-SCALAR_STATES = 16
-"""Most states (live levels times counts of successes) the scalar path carries."""
+SCALAR_WORK = 256
+"""With more states than one (live levels times counts of successes to track), the scalar
+path is taken while states times episodes is at most this."""
 
 BATCH_CELLS = 1 << 21
 """About how many numbers (policies x episodes x per-episode rates) one chunk of a batch
@@ -119,8 +121,8 @@ def stationary_form(policy: Strategy) -> Stationary | None:
     """The policy's declared :class:`~deception_sim.strategies.Stationary` form, if it has
     one that holds probabilities (else ``None``: its table is read and checked instead)."""
     form = policy.form()
-    if isinstance(form, Stationary) and 0.0 <= form.on_train_cue <= 1.0:
-        if 0.0 <= form.on_deploy_cue <= 1.0:
+    if type(form) is Stationary or isinstance(form, Stationary):
+        if 0.0 <= form.on_train_cue <= 1.0 and 0.0 <= form.on_deploy_cue <= 1.0:
             return form
     return None
 
@@ -137,6 +139,15 @@ def _mix(on_train: list[float], on_deploy: list[float], p_train_cue: float, wind
         return on_train  # a strategy that ignores the cue
     other = 1.0 - p_train_cue
     return [p_train_cue * x + other * y for x, y in zip(on_train, on_deploy, strict=True)]
+
+
+def _mix_numbers(on_train: float, on_deploy: float, p_train_cue: float) -> float:
+    """:func:`_mix` of a choice that is the same in every episode."""
+    if p_train_cue == 1.0 or on_train == on_deploy:
+        return on_train
+    if p_train_cue == 0.0:
+        return on_deploy
+    return p_train_cue * on_train + (1.0 - p_train_cue) * on_deploy
 
 
 def _clip(x: float) -> float:
@@ -157,27 +168,30 @@ def scalar_totals(
     if n > SCALAR_HORIZON:
         return None
     model = model_of(schedule, update, payoffs)
-    size = len(model.levels)
-    single = _counts(payoffs) == 1
-    if size * _counts(payoffs) > SCALAR_STATES:
+    if model.states > 1 and model.states * n > SCALAR_WORK:
         return None
+    size = len(model.levels)
     if schedule.kinds is not None:
         table = checked_table(policy, schedule, size)
         train, deploy = _kind_rates(table, schedule, update, payoffs, size, _lists)
         return finish(run_loop(train, deploy, model, _clip), model)
+    q = schedule.cue_accuracy
     form = stationary_form(policy)
-    if form is not None:
-        cues = [([form.on_train_cue] * n, [form.on_deploy_cue] * n)]
+    if form is not None:  # the same choice in every episode: one number per phase
+        on_train, on_deploy = form.on_train_cue, form.on_deploy_cue
+        a_train = [[_mix_numbers(on_train, on_deploy, q)] * n]
+        a_deploy = [[_mix_numbers(on_train, on_deploy, 1.0 - q)] * n]
     else:
         table = checked_table(policy, schedule, size)
         rows = table.tolist()
         per_level = rows if table.ndim == 3 else [rows]
         cues = [([row[0] for row in level], [row[1] for row in level]) for level in per_level]
-    q = schedule.cue_accuracy
-    train_window, deploy_window = slice(0, model.last), slice(model.first, n)
-    a_train = [_mix(on_train, on_deploy, q, train_window) for on_train, on_deploy in cues]
-    a_deploy = [_mix(on_train, on_deploy, 1.0 - q, deploy_window) for on_train, on_deploy in cues]
-    if size == 1 and single:
+        train_window, deploy_window = slice(0, model.last), slice(model.first, n)
+        a_train = [_mix(on_train, on_deploy, q, train_window) for on_train, on_deploy in cues]
+        a_deploy = [
+            _mix(on_train, on_deploy, 1.0 - q, deploy_window) for on_train, on_deploy in cues
+        ]
+    if model.states == 1:
         return finish(one_level(a_train[0], a_deploy[0], model, _clip), model)
     train = _plain_rates(a_train * size if len(a_train) == 1 else a_train, model.train, n)
     deploy = _plain_rates(a_deploy * size if len(a_deploy) == 1 else a_deploy, model.deploy, n)
@@ -185,23 +199,24 @@ def scalar_totals(
 
 
 def finish(sums: Sums, model: Model) -> Totals:
-    """The totals of one policy from its sums."""
-    schedule, payoffs = model.schedule, model.payoffs
+    """The totals of one policy from its sums (floats)."""
+    payoffs = model.payoffs
     mesa = sums.mesa
     if payoffs.utility == "any" and payoffs.v_detected != 0.0:
         mesa = mesa + sums.open  # the open values are v_detected's already
     if payoffs.v_clean != 0.0:
-        mesa = mesa + clean_value(np.array(sums.first_curve, dtype=float), schedule, payoffs)
-    p_defect = float(sums.first)
-    p_intact = float(sums.intact) if schedule.horizon else 1.0
+        curve = np.array(sums.first_curve, dtype=float)
+        mesa = mesa + clean_value(curve, model.schedule, payoffs)
+    p_defect = sums.first
+    intact = sums.intact if model.schedule.horizon else 1.0
     return Totals(
-        mesa=float(mesa) + 0.0,  # no -0.0
-        base=sums.weight - float(sums.defects),
-        harm=float(sums.harm),
-        p_intact=min(1.0, max(0.0, p_intact)),
-        expected_updates=float(sums.updates),
-        p_defect=min(1.0, p_defect),
-        expected_first_defection=float(sums.timed) / p_defect if p_defect > 0 else math.nan,
+        mesa + 0.0,  # no -0.0
+        sums.weight - sums.defects,
+        sums.harm,
+        1.0 if intact > 1.0 else (intact if intact > 0.0 else 0.0),
+        sums.updates,
+        p_defect if p_defect < 1.0 else 1.0,
+        sums.timed / p_defect if p_defect > 0 else math.nan,
     )
 
 
@@ -411,7 +426,7 @@ def _evaluate_chunk(tables: np.ndarray, update: UpdateRule, model: Model) -> dic
     on_train, on_deploy = tables[..., 0], tables[..., 1]
     a_train = _mix_arrays(on_train, on_deploy, q, slice(0, model.last))
     a_deploy = _mix_arrays(on_train, on_deploy, 1.0 - q, slice(model.first, n))
-    if size == 1 and _counts(payoffs) == 1:
+    if model.states == 1:
         columns_train = list(np.ascontiguousarray(a_train.T))
         columns_deploy = list(np.ascontiguousarray(a_deploy.T))
         sums = one_level(columns_train, columns_deploy, model, _clip_array)

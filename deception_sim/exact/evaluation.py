@@ -73,7 +73,13 @@ def evaluate(
     """
     update = _HARD_UPDATE if update is None else update
     payoffs = _PAYOFFS if payoffs is None else payoffs
-    check_model(policy, schedule, update, payoffs)
+    if not (
+        isinstance(policy, Strategy)
+        and isinstance(schedule, Schedule)
+        and isinstance(update, UpdateRule)
+        and isinstance(payoffs, Payoffs)
+    ):
+        check_model(policy, schedule, update, payoffs)
     if curves is not True and curves is not False:
         raise ValueError(f"curves must be True or False, got {curves!r}")
     tree = policy.controller(schedule, update, payoffs)

@@ -26,8 +26,8 @@ several successes, kinds of episode).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,8 +41,7 @@ Clip = Callable[[Any], Any]
 """``max(x, 0)`` for the kind of number the loop runs on."""
 
 
-@dataclass
-class Sums:
+class Sums(NamedTuple):
     """The sums over episodes that make the totals (numbers, or arrays over a batch).
 
     ``mesa`` (with ``open``: the ``"any"`` utility's open values, already
@@ -54,16 +53,16 @@ class Sums:
     first defection per episode when ``v_clean`` needs it.
     """
 
-    mesa: Any = 0.0
-    open: Any = 0.0
-    defects: Any = 0.0
-    harm: Any = 0.0
-    updates: Any = 0.0
-    first: Any = 0.0
-    timed: Any = 0.0
-    intact: Any = 0.0
-    weight: float = 0.0
-    first_curve: list[Any] = field(default_factory=list)
+    mesa: Any
+    open: Any
+    defects: Any
+    harm: Any
+    updates: Any
+    first: Any
+    timed: Any
+    intact: Any
+    weight: float
+    first_curve: list[Any]
 
 
 @dataclass(frozen=True)
@@ -91,10 +90,11 @@ class Model:
     total_weight: float
     train: tuple[DefectionRates, float]
     deploy: tuple[DefectionRates, Any]
-
-    @property
-    def count(self) -> bool:
-        return self.payoffs.utility == "count"
+    count: bool
+    states: int
+    """Live levels times the counts of successes to track (``"any"``, ``needed > 1``)."""
+    one: tuple[Any, ...]
+    """The constants of :func:`one_level`, unpacked there in one step."""
 
 
 def prepare(
@@ -115,6 +115,33 @@ def prepare(
         weighted = reached if gamma == 1.0 else reached * gamma ** np.arange(n)
         weight, reach, total = weighted.tolist(), reached.tolist(), float(weighted.sum())
     first, last = schedule.support()
+    count = payoffs.utility == "count"
+    rates, drift_t = train
+    rates_d, drift = deploy
+    constant = isinstance(drift, float)  # a constant oversight in deployment
+    gain_d: Any = rates_d.mesa if count else rates_d.success
+    drift_d: Any = ([drift] * n if drift else None) if constant else drift
+    one = (
+        n,
+        first,
+        last,
+        schedule.continue_prob,
+        count,
+        not count and payoffs.v_detected != 0.0,  # the open values count
+        payoffs.v_clean != 0.0,  # the first defection's curve is needed
+        rates.update,
+        rates.success,
+        drift_t,
+        # In training the clean chain is the plain one when every defection is detected
+        # and nothing else moves the objective (the hard update).
+        rates.update == 1.0 and drift_t == 0.0,
+        constant,
+        rates_d.update,
+        rates_d.success,
+        rates_d.open_value,
+        gain_d,
+        drift_d,
+    )
     return Model(
         schedule=schedule,
         payoffs=payoffs,
@@ -128,6 +155,9 @@ def prepare(
         total_weight=total,
         train=train,
         deploy=deploy,
+        count=count,
+        states=len(levels) * (1 if count else payoffs.needed),
+        one=one,
     )
 
 
@@ -140,28 +170,9 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
     constant, the loop sums only the defections (weighted by reaching and
     discounting) and multiplies by the rates at the end.
     """
-    schedule = model.schedule
-    n = schedule.horizon
-    first, last = model.first, model.last
+    (n, first, last, c, count, wants_open, wants_curve, u_t, s_t, drift_t, same) = model.one[:11]
+    (constant, u_d, s_d, o_d, gain_d, drift_d) = model.one[11:]
     survival, pmf, weight, reach = model.survival, model.pmf, model.weight, model.reach
-    c = schedule.continue_prob
-    count = model.count
-    payoffs = model.payoffs
-    wants_open = not count and payoffs.v_detected != 0.0
-    wants_curve = payoffs.v_clean != 0.0
-    rates, drift_t = model.train
-    u_t, s_t = rates.update, rates.success
-    rates_d, drift = model.deploy
-    constant = isinstance(drift, float)  # a constant oversight in deployment
-    u_d, s_d, o_d, gain_d, drift_d = rates_d.update, rates_d.success, rates_d.open_value, 0.0, 0.0
-    if not constant:
-        gain_d = rates_d.mesa if count else s_d
-        drift_d = drift
-    elif drift:
-        drift_d = [drift] * n
-    # In training the clean chain is the plain one when every defection is detected and
-    # nothing else moves the objective (the hard update).
-    same = u_t == 1.0 and drift_t == 0.0
     ky: Any = 1.0  # plain chain, in training for ever (Y) and deployed (Z)
     kz: Any = 0.0
     cy: Any = 1.0  # removed at the first defection
@@ -253,6 +264,7 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
     if c == 1.0 and n:
         intact = kz + pmf[n] * ky
     # The constant rates times the sums of defections.
+    rates = model.train[0]
     if count:
         gain = gain + rates.mesa * xw
     else:
@@ -262,7 +274,7 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
     harm = harm + s_t * xr
     updates = updates + u_t * xr
     if constant:
-        gain = gain + (rates_d.mesa * yw if count else s_d * ys)
+        gain = gain + (gain_d * yw if count else s_d * ys)
         if wants_open:
             opened = opened + o_d * ys
         harm = harm + s_d * yr
@@ -296,55 +308,69 @@ class PhaseRates:
 _KEEP, _KILL_DEFECTION, _KILL_SUCCESS = 0, 1, 2
 
 
-def _step(
-    x: list[Any],
-    rates: PhaseRates,
-    t: int,
-    kill: int,
-    moves: tuple[list[int], list[int], int, int],
-    clip: Clip,
-) -> list[Any]:
-    """The states after episode ``t`` from the states ``x`` before it (one phase's chain)."""
-    after_update, after_drift, size, counts = moves
-    update = None if kill == _KILL_DEFECTION else rates.update
-    drift = rates.drift
-    success = rates.success if kill == _KILL_SUCCESS else None
-    new: list[Any] = [0.0] * len(x)
-    for i, xi in enumerate(x):
+Program = list[tuple[int, Seq | None, list[tuple[int, Seq]]]]
+"""How one phase moves one chain: per state, its probability of staying (``None``: 1)
+and the states its mass flows to, with their probabilities (per episode)."""
+
+
+def _program(
+    rates: PhaseRates, kill: int, levels: ObjectiveLevels, counts: int, clip: Clip
+) -> Program:
+    """The :data:`Program` of a chain: the plain one (``kill=_KEEP``), the one removed at
+    a defection, or at a success (moving it to the next count of successes until the last)."""
+    size = len(levels)
+    after_update, after_drift = levels.after_update.tolist(), levels.after_drift.tolist()
+    program: Program = []
+    for i in range(counts * size):
         block, j = divmod(i, size)
-        removed = rates.defect[j][t] if kill == _KILL_DEFECTION else None
-        u = None if update is None else update[j][t]
-        d = None if drift is None else drift[j][t]
-        s = None if success is None else success[j][t]
+        removed = rates.defect[j] if kill == _KILL_DEFECTION else None
+        u = None if kill == _KILL_DEFECTION or rates.update is None else rates.update[j]
+        d = None if rates.drift is None else rates.drift[j]
+        s = rates.success[j] if kill == _KILL_SUCCESS and rates.success is not None else None
         parts = [p for p in (removed, u, d, s) if p is not None]
-        if not parts:
-            new[i] = new[i] + xi
-            continue
-        stay = 1.0 - parts[0]
-        for part in parts[1:]:
-            stay = stay - part
-        if len(parts) > 1:  # rounding must not make a probability negative
-            stay = clip(stay)
-        new[i] = new[i] + stay * xi
+        stay: Seq | None = None
+        if len(parts) == 1:
+            stay = [1.0 - x for x in parts[0]]
+        elif parts:  # rounding must not make a probability negative
+            stay = [clip(1.0 - sum(xs[1:], xs[0])) for xs in zip(*parts, strict=True)]
+        flows: list[tuple[int, Seq]] = []
         offset = block * size
         if u is not None and 0 <= after_update[j] != j:
-            target = offset + after_update[j]
-            new[target] = new[target] + u * xi
+            flows.append((offset + after_update[j], u))
         if d is not None and 0 <= after_drift[j] != j:
-            target = offset + after_drift[j]
-            new[target] = new[target] + d * xi
+            flows.append((offset + after_drift[j], d))
         if s is not None and block + 1 < counts:  # a success that does not meet the goal
-            new[i + size] = new[i + size] + s * xi
+            flows.append((i + size, s))
+        program.append((i, stay, flows))
+    return program
+
+
+def _advance(x: list[Any], program: Program, t: int) -> list[Any]:
+    """The states after episode ``t`` from the states ``x`` before it."""
+    new: list[Any] = [0.0] * len(x)
+    for i, stay, flows in program:
+        xi = x[i]
+        new[i] = new[i] + (xi if stay is None else stay[t] * xi)
+        for target, moved in flows:
+            new[target] = new[target] + moved[t] * xi
     return new
 
 
-def _dot(x: list[Any], seqs: list[Seq] | None, t: int, size: int, start: int = 0) -> Any:
-    """``sum_i x[i] * seqs[level of i][t]`` over the states from ``start``."""
+Terms = list[tuple[int, Seq]]
+
+
+def _terms(seqs: list[Seq] | None, size: int, states: int, start: int = 0) -> Terms:
+    """``(state, per-episode values of its level)`` for the states from ``start``."""
     if seqs is None:
-        return 0.0
+        return []
+    return [(i, seqs[i % size]) for i in range(start, states)]
+
+
+def _dot(x: list[Any], terms: Terms, t: int) -> Any:
+    """``sum_i x[i] * values_i[t]`` over the terms."""
     total: Any = 0.0
-    for i in range(start, len(x)):
-        total = total + x[i] * seqs[i % size][t]
+    for i, values in terms:
+        total = total + x[i] * values[t]
     return total
 
 
@@ -354,13 +380,27 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
     n = schedule.horizon
     size = len(levels)
     counts = payoffs.needed if payoffs.utility == "any" else 1
-    moves = (levels.after_update.tolist(), levels.after_drift.tolist(), size, 1)
-    safe_moves = (moves[0], moves[1], size, counts)
     first, last = model.first, model.last
     survival, pmf, weight, reach = model.survival, model.pmf, model.weight, model.reach
     c = schedule.continue_prob
     count_utility = payoffs.utility == "count"
     wants_open = not count_utility and payoffs.v_detected != 0.0
+    same = size == 1 and train.drift is None and train.certain_update
+    goal = (counts - 1) * size  # the states with one success to go
+    phases = []
+    for rates in (train, deploy):
+        kept = _program(rates, _KEEP, levels, 1, clip)
+        clean = _program(rates, _KILL_DEFECTION, levels, 1, clip)
+        safe = None if count_utility else _program(rates, _KILL_SUCCESS, levels, counts, clip)
+        every = counts * size
+        measures = (
+            _terms(rates.defect, size, size),
+            _terms(rates.mesa if count_utility else rates.success, size, every, goal),
+            _terms(rates.open_value if wants_open else None, size, every),
+            _terms(rates.success, size, size),
+            _terms(rates.update, size, size),
+        )
+        phases.append((kept, clean, safe, measures))
 
     def start(states: int) -> list[Any]:
         out: list[Any] = [0.0] * states
@@ -369,75 +409,70 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
 
     kept_y, kept_z = start(size), [0.0] * size
     clean_y, clean_z = start(size), [0.0] * size
-    same = size == 1 and train.drift is None and train.certain_update
-    safe_y: list[Any] | None = None
-    safe_z: list[Any] | None = None
-    if not count_utility:
-        safe_y, safe_z = start(counts * size), [0.0] * (counts * size)
-    goal = (counts - 1) * size  # the states with one success to go
-    out = Sums(weight=model.total_weight)
+    safe_y: list[Any] = start(counts * size) if not count_utility else []
+    safe_z: list[Any] = [0.0] * (counts * size) if not count_utility else []
+    sums: list[Any] = [0.0] * 8  # mesa, open, defects, harm, updates, first, timed, intact
+    curve: list[Any] = []
     for t in range(n):
         p = pmf[t]
         if p:
             kept_z = [z + p * y for z, y in zip(kept_z, kept_y, strict=True)]
             clean_z = [z + p * y for z, y in zip(clean_z, clean_y, strict=True)]
-            if safe_z is not None and safe_y is not None:
-                safe_z = [z + p * y for z, y in zip(safe_z, safe_y, strict=True)]
+            safe_z = [z + p * y for z, y in zip(safe_z, safe_y, strict=True)]
         defects: Any = 0.0
         mesa: Any = 0.0
         harm: Any = 0.0
         updates: Any = 0.0
         first_defection: Any = 0.0
         opened: Any = 0.0
-        for on, rates, y, clean, safe, scale in (
-            (t < last, train, kept_y, clean_y, safe_y, survival[t]),
-            (t >= first, deploy, kept_z, clean_z, safe_z, 1.0),
+        for on, (_, _, _, measures), y, clean, safe, scale in (
+            (t < last, phases[0], kept_y, clean_y, safe_y, survival[t]),
+            (t >= first, phases[1], kept_z, clean_z, safe_z, 1.0),
         ):
             if not on:
                 continue
-            part = _dot(y, rates.defect, t, size)
-            later = _dot(clean, rates.defect, t, size)
-            if count_utility:
-                gain = _dot(y, rates.mesa, t, size)
-            else:
-                assert safe is not None
-                gain = _dot(safe, rates.success, t, size, goal)
-                if wants_open:
-                    opened = opened + scale * _dot(safe, rates.open_value, t, size)
+            defect_terms, gain_terms, open_terms, success_terms, update_terms = measures
+            part = _dot(y, defect_terms, t)
+            later = _dot(clean, defect_terms, t)
+            gain = _dot(y if count_utility else safe, gain_terms, t)
+            if wants_open:
+                opened = opened + scale * _dot(safe, open_terms, t)
             if scale != 1.0:
                 part, later, gain = scale * part, scale * later, scale * gain
             defects = defects + part
             first_defection = first_defection + later
             mesa = mesa + gain
-            harm = harm + scale * _dot(y, rates.success, t, size)
-            updates = updates + scale * _dot(y, rates.update, t, size)
+            harm = harm + scale * _dot(y, success_terms, t)
+            updates = updates + scale * _dot(y, update_terms, t)
         w, r = weight[t], reach[t]
-        out.mesa = out.mesa + w * mesa
-        out.open = out.open + w * opened
-        out.defects = out.defects + w * defects
-        out.harm = out.harm + r * harm
-        out.updates = out.updates + r * updates
-        out.first = out.first + r * first_defection
-        out.timed = out.timed + (r * (t + 1)) * first_defection
+        sums[0] = sums[0] + w * mesa
+        sums[1] = sums[1] + w * opened
+        sums[2] = sums[2] + w * defects
+        sums[3] = sums[3] + r * harm
+        sums[4] = sums[4] + r * updates
+        sums[5] = sums[5] + r * first_defection
+        sums[6] = sums[6] + (r * (t + 1)) * first_defection
         if payoffs.v_clean != 0.0:
-            out.first_curve.append(first_defection)
+            curve.append(first_defection)
         # The states after the episode.
         if t < last:
-            kept_y = _step(kept_y, train, t, _KEEP, moves, clip)
-            clean_y = kept_y if same else _step(clean_y, train, t, _KILL_DEFECTION, moves, clip)
-            if safe_y is not None:
-                safe_y = _step(safe_y, train, t, _KILL_SUCCESS, safe_moves, clip)
+            kept, clean_program, safe_program, _ = phases[0]
+            kept_y = _advance(kept_y, kept, t)
+            clean_y = kept_y if same else _advance(clean_y, clean_program, t)
+            if safe_program is not None:
+                safe_y = _advance(safe_y, safe_program, t)
         if t >= first:
-            kept_z = _step(kept_z, deploy, t, _KEEP, moves, clip)
-            clean_z = _step(clean_z, deploy, t, _KILL_DEFECTION, moves, clip)
-            if safe_z is not None:
-                safe_z = _step(safe_z, deploy, t, _KILL_SUCCESS, safe_moves, clip)
+            kept, clean_program, safe_program, _ = phases[1]
+            kept_z = _advance(kept_z, kept, t)
+            clean_z = _advance(clean_z, clean_program, t)
+            if safe_program is not None:
+                safe_z = _advance(safe_z, safe_program, t)
         if c != 1.0:
             # P(intact after episode t): still training, or deployed (arrivals at T = t + 1).
             arrived = pmf[t + 1] * kept_y[0]
             end = r if t == n - 1 else r * (1.0 - c)
             intact = survival[t + 1] * kept_y[0] + (kept_z[0] + arrived)
-            out.intact = out.intact + end * intact
+            sums[7] = sums[7] + end * intact
     if c == 1.0 and n:
-        out.intact = kept_z[0] + pmf[n] * kept_y[0]
-    return out
+        sums[7] = kept_z[0] + pmf[n] * kept_y[0]
+    return Sums(*sums, model.total_weight, curve)

@@ -89,11 +89,22 @@ class Result:
         ...     Greedy(), maze, HardUpdate(), Payoffs(), *numbers)
         True
         """
+        mesa, base, harm, p_intact, expected_updates, p_defect, expected_first = scalars
         result = object.__new__(cls)
-        fields = result.__dict__
-        fields.update(policy=policy, schedule=schedule, update=update, payoffs=payoffs)
-        fields.update(zip(RESULT, scalars, strict=True))
-        fields["computed_curves"] = curves
+        result.__dict__.update(
+            policy=policy,
+            schedule=schedule,
+            update=update,
+            payoffs=payoffs,
+            mesa=mesa,
+            base=base,
+            harm=harm,
+            p_intact=p_intact,
+            expected_updates=expected_updates,
+            p_defect=p_defect,
+            expected_first_defection=expected_first,
+            computed_curves=curves,
+        )
         return result
 
     @property

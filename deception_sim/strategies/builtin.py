@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -134,9 +135,9 @@ class Plan(Strategy):
                 f"plan has {len(self.plan)} letters, more than the horizon of "
                 f"{schedule.horizon} episodes"
             )
-        actions = np.full(schedule.horizon, 1.0 if self.fill == "A" else 0.0)
-        actions[: len(self.plan)] = np.frombuffer(self.plan.encode(), dtype=np.uint8) == ord("A")
-        return np.broadcast_to(actions[:, None], (schedule.horizon, 2))
+        if schedule.horizon <= _REMEMBERED_PLANS:
+            return _plan_table(self.plan, self.fill, schedule.horizon)
+        return _plan_table.__wrapped__(self.plan, self.fill, schedule.horizon)
 
     @property
     def metadata(self) -> dict[str, bool]:
@@ -145,6 +146,20 @@ class Plan(Strategy):
     def __repr__(self) -> str:
         fill = "" if self.fill == "B" else f", fill={self.fill!r}"
         return f"Plan({self.plan!r}{fill})"
+
+
+_REMEMBERED_PLANS = 64
+"""Plans of horizons up to this are made once (see :func:`_plan_table`)."""
+
+
+@lru_cache(maxsize=4096)
+def _plan_table(plan: str, fill: str, horizon: int) -> np.ndarray:
+    """A plan's read-only table (made once per plan and horizon: plans are often evaluated
+    many times over, and short ones cost more to make than to evaluate)."""
+    actions = np.full(horizon, 1.0 if fill == "A" else 0.0)
+    actions[: len(plan)] = np.frombuffer(plan.encode(), dtype=np.uint8) == ord("A")
+    actions.setflags(write=False)
+    return np.broadcast_to(actions[:, None], (horizon, 2))
 
 
 @dataclass(frozen=True, repr=False)
