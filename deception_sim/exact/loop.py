@@ -170,30 +170,35 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
     constant, the loop sums only the defections (weighted by reaching and
     discounting) and multiplies by the rates at the end.
     """
-    (n, first, last, c, count, wants_open, wants_curve, u_t, s_t, drift_t, same) = model.one[:11]
-    (constant, u_d, s_d, o_d, gain_d, drift_d) = model.one[11:]
+    (
+        n,
+        first,
+        last,
+        c,
+        count,
+        wants_open,
+        wants_curve,
+        u_t,
+        s_t,
+        drift_t,
+        same,
+        constant,
+        u_d,
+        s_d,
+        o_d,
+        gain_d,
+        drift_d,
+    ) = model.one
     survival, pmf, weight, reach = model.survival, model.pmf, model.weight, model.reach
-    ky: Any = 1.0  # plain chain, in training for ever (Y) and deployed (Z)
-    kz: Any = 0.0
-    cy: Any = 1.0  # removed at the first defection
-    cz: Any = 0.0
-    sy: Any = 1.0  # removed at the goal's success ("any")
-    sz: Any = 0.0
+    # The chains' states: plain (k), removed at the first defection (c), removed at the
+    # goal's success (s, "any"); in training for ever (y) and deployed (z).
+    ky: Any = 1.0
+    cy: Any = 1.0
+    sy: Any = 1.0
     # Defections in training weighted by w and by r, the safe chain's weighted by w; in
     # deployment the same (or, with per-episode rates, the values themselves).
-    xw: Any = 0.0
-    xr: Any = 0.0
-    xs: Any = 0.0
-    yw: Any = 0.0
-    yr: Any = 0.0
-    ys: Any = 0.0
-    gain: Any = 0.0
-    harm: Any = 0.0
-    updates: Any = 0.0
-    opened: Any = 0.0
-    first_sum: Any = 0.0
-    timed: Any = 0.0
-    intact: Any = 0.0
+    kz = cz = sz = xw = xr = xs = yw = yr = ys = gain = harm = updates = opened = 0.0
+    first_sum = timed = intact = 0.0
     curve: list[Any] = []
     for t in range(n):
         p = pmf[t]
