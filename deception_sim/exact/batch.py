@@ -75,7 +75,7 @@ def _phase_model(
     def listed(x: Any) -> list[float]:
         return np.broadcast_to(np.asarray(x, dtype=float), overseen.shape).tolist()
 
-    fields = {name: listed(value) for name, value in vars(rates).items()}
+    fields: dict[str, Any] = {name: listed(value) for name, value in vars(rates).items()}
     return DefectionRates(**fields), listed(drift_rate(overseen, update))
 
 
@@ -184,8 +184,8 @@ def scalar_totals(
     else:
         table = checked_table(policy, schedule, size)
         rows = table.tolist()
-        per_level = rows if table.ndim == 3 else [rows]
-        cues = [([row[0] for row in level], [row[1] for row in level]) for level in per_level]
+        tables = rows if table.ndim == 3 else [rows]
+        cues = [([row[0] for row in level], [row[1] for row in level]) for level in tables]
         train_window, deploy_window = slice(0, model.last), slice(model.first, n)
         a_train = [_mix(on_train, on_deploy, q, train_window) for on_train, on_deploy in cues]
         a_deploy = [
@@ -193,8 +193,9 @@ def scalar_totals(
         ]
     if model.states == 1:
         return finish(one_level(a_train[0], a_deploy[0], model, _clip), model)
-    train = _plain_rates(a_train * size if len(a_train) == 1 else a_train, model.train, n)
-    deploy = _plain_rates(a_deploy * size if len(a_deploy) == 1 else a_deploy, model.deploy, n)
+    per_level: list[list[Seq]] = [list(a * size if len(a) == 1 else a) for a in (a_train, a_deploy)]
+    train = _plain_rates(per_level[0], model.train, n)
+    deploy = _plain_rates(per_level[1], model.deploy, n)
     return finish(run_loop(train, deploy, model, _clip), model)
 
 
@@ -303,7 +304,8 @@ def _kind_rates(
         window = slice(0, last) if training else slice(first, n)
         p_train_cue = q if training else 1.0 - q
         weights = kinds.train if training else kinds.deploy
-        defect, overseen = [], []
+        defect: list[Any] = []
+        overseen: list[Any] = []
         for j, kind in enumerate(kinds.kinds):
             on_train, on_deploy = table[..., 0, j], table[..., 1, j]
             defect.append(_mix_arrays(on_train, on_deploy, p_train_cue, window))

@@ -197,8 +197,9 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
     sy: Any = 1.0
     # Defections in training weighted by w and by r, the safe chain's weighted by w; in
     # deployment the same (or, with per-episode rates, the values themselves).
-    kz = cz = sz = xw = xr = xs = yw = yr = ys = gain = harm = updates = opened = 0.0
-    first_sum = timed = intact = 0.0
+    zero: Any = 0.0
+    kz = cz = sz = xw = xr = xs = yw = yr = ys = gain = harm = updates = opened = zero
+    first_sum = timed = intact = zero
     curve: list[Any] = []
     for t in range(n):
         p = pmf[t]
@@ -394,9 +395,11 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
     goal = (counts - 1) * size  # the states with one success to go
     phases = []
     for rates in (train, deploy):
-        kept = _program(rates, _KEEP, levels, 1, clip)
-        clean = _program(rates, _KILL_DEFECTION, levels, 1, clip)
-        safe = None if count_utility else _program(rates, _KILL_SUCCESS, levels, counts, clip)
+        kept_program = _program(rates, _KEEP, levels, 1, clip)
+        clean_program = _program(rates, _KILL_DEFECTION, levels, 1, clip)
+        safe_program = (
+            None if count_utility else _program(rates, _KILL_SUCCESS, levels, counts, clip)
+        )
         every = counts * size
         measures = (
             _terms(rates.defect, size, size),
@@ -405,7 +408,7 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
             _terms(rates.success, size, size),
             _terms(rates.update, size, size),
         )
-        phases.append((kept, clean, safe, measures))
+        phases.append((kept_program, clean_program, safe_program, measures))
 
     def start(states: int) -> list[Any]:
         out: list[Any] = [0.0] * states
@@ -416,7 +419,7 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
     clean_y, clean_z = start(size), [0.0] * size
     safe_y: list[Any] = start(counts * size) if not count_utility else []
     safe_z: list[Any] = [0.0] * (counts * size) if not count_utility else []
-    sums: list[Any] = [0.0] * 8  # mesa, open, defects, harm, updates, first, timed, intact
+    totals: list[Any] = [0.0] * 8  # mesa, open, defects, harm, updates, first, timed, intact
     curve: list[Any] = []
     for t in range(n):
         p = pmf[t]
@@ -430,12 +433,13 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
         updates: Any = 0.0
         first_defection: Any = 0.0
         opened: Any = 0.0
-        for on, (_, _, _, measures), y, clean, safe, scale in (
+        for on, phase, y, clean, safe, scale in (
             (t < last, phases[0], kept_y, clean_y, safe_y, survival[t]),
             (t >= first, phases[1], kept_z, clean_z, safe_z, 1.0),
         ):
             if not on:
                 continue
+            measures = phase[3]
             defect_terms, gain_terms, open_terms, success_terms, update_terms = measures
             part = _dot(y, defect_terms, t)
             later = _dot(clean, defect_terms, t)
@@ -450,13 +454,13 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
             harm = harm + scale * _dot(y, success_terms, t)
             updates = updates + scale * _dot(y, update_terms, t)
         w, r = weight[t], reach[t]
-        sums[0] = sums[0] + w * mesa
-        sums[1] = sums[1] + w * opened
-        sums[2] = sums[2] + w * defects
-        sums[3] = sums[3] + r * harm
-        sums[4] = sums[4] + r * updates
-        sums[5] = sums[5] + r * first_defection
-        sums[6] = sums[6] + (r * (t + 1)) * first_defection
+        totals[0] = totals[0] + w * mesa
+        totals[1] = totals[1] + w * opened
+        totals[2] = totals[2] + w * defects
+        totals[3] = totals[3] + r * harm
+        totals[4] = totals[4] + r * updates
+        totals[5] = totals[5] + r * first_defection
+        totals[6] = totals[6] + (r * (t + 1)) * first_defection
         if payoffs.v_clean != 0.0:
             curve.append(first_defection)
         # The states after the episode.
@@ -477,7 +481,19 @@ def run_loop(train: PhaseRates, deploy: PhaseRates, model: Model, clip: Clip) ->
             arrived = pmf[t + 1] * kept_y[0]
             end = r if t == n - 1 else r * (1.0 - c)
             intact = survival[t + 1] * kept_y[0] + (kept_z[0] + arrived)
-            sums[7] = sums[7] + end * intact
+            totals[7] = totals[7] + end * intact
     if c == 1.0 and n:
-        sums[7] = kept_z[0] + pmf[n] * kept_y[0]
-    return Sums(*sums, model.total_weight, curve)
+        totals[7] = kept_z[0] + pmf[n] * kept_y[0]
+    mesa_sum, open_sum, defects_sum, harm_sum, updates_sum, first_sum, timed, intact = totals
+    return Sums(
+        mesa_sum,
+        open_sum,
+        defects_sum,
+        harm_sum,
+        updates_sum,
+        first_sum,
+        timed,
+        intact,
+        model.total_weight,
+        curve,
+    )

@@ -81,8 +81,11 @@ def affine_scan(
         else:  # a constant factor: a first-order linear filter, one pass in C
             # After the last inflow the state only decays: a power, which stops at SAFE
             # instead of creeping through (slow, and here meaningless) denormal numbers.
-            nonzero = np.flatnonzero(beta)
-            stop = int(nonzero[-1]) + 1 if nonzero.size else 0
+            if steps and beta[-1] != 0.0:
+                stop = steps  # inflow to the end (the usual case: no search)
+            else:
+                nonzero = np.flatnonzero(beta)
+                stop = int(nonzero[-1]) + 1 if nonzero.size else 0
             if stop:
                 filtered = lfilter([1.0], [1.0, -float(alpha)], beta[:stop], zi=[alpha * x0])
                 x[1 : stop + 1] = filtered[0]

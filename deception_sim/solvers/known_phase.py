@@ -10,16 +10,19 @@ updates every modified self chooses for *its own* objective
 induction carrying the mesa and base values separately. Ties go to
 compliance.
 
-Backward induction is a loop over episodes. To keep the horizon's work in
-numpy, :func:`solve` runs it as *policy iteration*: evaluate a policy for all
-episodes at once (each state's values obey a linear recurrence backward in
-time, solved by :func:`deception_sim.exact.scan.affine_scan`), then let every self
-at every episode choose its best action against those values. Improving with
-the same tie rule from any start, the last ``k`` episodes are exact after
-``k`` rounds, and a policy that no longer changes *is* the backward-induction
-solution; in practice a handful of rounds suffice. If the rounds run out,
-the plain loop (:func:`backward_loop`, also the tests' reference) finishes the
-job exactly.
+Backward induction is a loop over episodes; :func:`sweep` does it state by
+state instead, each state over the whole horizon. The phase and the level
+only move forward, so with the states ordered by level (later first) and
+phase (deployment first), every move of a state goes to itself or to a
+state already solved: one sweep over the states is exact, with no policy
+iteration. Within a state the values obey one backward recurrence with a
+choice per episode; the sweep guesses that the choice at a window's end
+holds over the window, solves the window in a few vectorized passes
+(:func:`deception_sim.exact.scan.affine_scan`), checks every episode's
+choice against the values after it, and keeps everything from the end back
+to the latest wrong guess (which is exact); windows grow while the choice
+holds, and where it switches often the sweep steps one episode at a time.
+The plain loop (:func:`backward_loop`) is the tests' reference.
 
 It covers ``v_detected``, a negative ``v_overseen``, ``missed="through"`` and
 kinds of episode. It refuses ``v_clean != 0`` and ``needed > 1``
@@ -30,6 +33,7 @@ agent has defected yet, how many successes it has had), which
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,8 +47,6 @@ from .solution import Diagnostics, Solution
 TRAIN, DEPLOY = 0, 1
 TIE = 1e-12
 """Relative margin by which defecting must beat complying to be chosen."""
-
-MAX_ROUNDS = 60
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class _Model:
     n: int
     levels: ObjectiveLevels
     hazard: np.ndarray | float  # P(deploy next | train now)
+    keep: np.ndarray | float  # 1 - hazard
     honeypot: np.ndarray | float
     rho: float  # discount times continuation, per episode
     comply_value: np.ndarray  # C[t]: base value of complying from t to the end (length N+1)
@@ -79,12 +82,11 @@ class _Model:
     @classmethod
     def build(cls, schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> _Model:
         n = schedule.horizon
-        survival = schedule.survival()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            hazard = np.where(survival[:n] > 0, schedule.train_pmf[1:] / survival[:n], 0.0)
+        survival = schedule.survival()[:n]
+        hazard = np.divide(schedule.train_pmf[1:], survival, out=np.zeros(n), where=survival > 0)
         rho = payoffs.discount * schedule.continue_prob
-        comply_value = np.zeros(n + 1)
-        comply_value[:n] = affine_scan(rho, np.ones(n), 0.0)[::-1][:n] if n else []
+        comply_value = _geometric_sums(rho, n)
+        hazard = compact(np.minimum(hazard, 1.0, out=hazard))
         honeypot = compact(np.asarray(schedule.honeypots(), dtype=float))
         options: dict = {"kind_honeypot": (honeypot,)}
         if schedule.kinds is not None:
@@ -99,7 +101,8 @@ class _Model:
         return cls(
             n=n,
             levels=objective_levels(update, payoffs.indifference),
-            hazard=compact(np.minimum(hazard, 1.0)),
+            hazard=hazard,
+            keep=1.0 - hazard,
             honeypot=honeypot,
             rho=rho,
             comply_value=comply_value,
@@ -159,20 +162,44 @@ class _Model:
         def add(target: tuple[int, int], p, goes_on: bool) -> None:
             # [probability, probability that mesa goes on, whether the two are the same]
             total = moves.setdefault(target, [0.0, 0.0, True])
-            total[0] = total[0] + p
+            total[0] = _plus(total[0], p)
             if goes_on:
-                total[1] = total[1] + p
+                total[1] = _plus(total[1], p)
             else:
                 total[2] = False
 
+        def times(p, factor):  # p * factor, sharing the factor's array when p is 1
+            return factor if np.ndim(p) == 0 and p == 1.0 else p * factor
+
         for target, p, goes_on in same:
             if phase == TRAIN and target >= 0:
-                add((TRAIN, target), p * (1.0 - self.hazard), goes_on)
-                add((DEPLOY, target), p * self.hazard, goes_on)
+                add((TRAIN, target), times(p, self.keep), goes_on)
+                add((DEPLOY, target), times(p, self.hazard), goes_on)
             else:
                 add((phase, target), p, goes_on)
         # Where mesa value always goes on, one array serves both (and is selected once).
         return _Action(mesa, base, {t: (p[0], p[0] if p[2] else p[1]) for t, p in moves.items()})
+
+
+def _geometric_sums(rho: float, n: int) -> np.ndarray:
+    """``C[t] = sum(rho**k for k < n - t)`` for ``t = 0..n`` (``C[n] = 0``): the value of
+    complying in every episode from ``t + 1`` on. In closed form, ``expm1`` keeping the
+    digits of ``1 - rho**m`` when it is small.
+
+    >>> _geometric_sums(0.5, 3).tolist()
+    [1.75, 1.5, 1.0, 0.0]
+    """
+    out = np.zeros(n + 1)
+    if rho == 1.0:
+        out[:n] = np.arange(n, 0, -1, dtype=float)
+        return out
+    log_rho = math.log(rho)
+    steps = np.arange(n, 0, -1, dtype=float)
+    steps *= log_rho
+    np.expm1(steps, out=steps)
+    steps *= 1.0 / math.expm1(log_rho)
+    out[:n] = steps
+    return out
 
 
 class _Values:
@@ -193,25 +220,6 @@ class _Values:
         return self.mesa[phase, level, 1:], self.base[phase, level, 1:]
 
 
-def _q_values(model: _Model, values: _Values, action: _Action, with_base: bool = True):
-    """Mesa and base values of taking an action at every episode, from the next values."""
-    mesa = np.zeros(model.n) + action.mesa
-    base = np.zeros(model.n) + action.base if with_base else 0.0
-    for target, (p_all, p_on) in action.moves.items():
-        next_mesa, next_base = values.of(target)
-        mesa += (model.rho * p_on) * next_mesa
-        if with_base:
-            base += (model.rho * p_all) * next_base
-    return mesa, base
-
-
-def _select(act: np.ndarray, defect, comply):
-    """``defect`` where the policy defects, ``comply`` elsewhere (a number if both agree)."""
-    if np.ndim(defect) == 0 and np.ndim(comply) == 0 and defect == comply:
-        return defect
-    return np.where(act, defect, comply)
-
-
 def _prefers_defect(weight: float, defect, comply) -> np.ndarray:
     """Where a self of mesa weight ``weight`` strictly prefers the defection's values."""
     if weight == 1.0:  # the original agent: the mesa objective alone
@@ -219,6 +227,12 @@ def _prefers_defect(weight: float, defect, comply) -> np.ndarray:
     else:
         utility_defect = weight * defect[0] + (1.0 - weight) * defect[1]
         utility_comply = weight * comply[0] + (1.0 - weight) * comply[1]
+    if isinstance(utility_comply, np.ndarray):  # the same, in place (a window of episodes)
+        margin = np.abs(utility_comply)
+        np.maximum(margin, 1.0, out=margin)
+        margin *= TIE
+        margin += utility_comply
+        return utility_defect > margin
     scale = np.maximum(1.0, np.abs(utility_comply))
     return utility_defect > utility_comply + TIE * scale
 
@@ -234,80 +248,214 @@ def _mixed(weights: tuple[float, ...], items: list) -> np.ndarray | float:
     return 0.0 if total is None else total
 
 
-def _evaluate_policy(
-    model: _Model, policy: np.ndarray, actions, parts: tuple[str, ...] = ("mesa", "base")
-) -> _Values:
-    """Values of a deterministic per-(phase, level, episode, kind) policy, all episodes at once.
+# ------------------------------------------------------------------ the backward sweep
+START_WIDTH = 256
+"""Episodes in the first window of a state's backward sweep (it doubles while the choice
+holds)."""
 
-    ``parts`` says which values to compute (the base values are not needed to
-    choose when the only self is the original agent, whose objective is the
-    mesa objective).
-    """
-    values = _Values(model)
-    # Later levels first, and deployment before training: each state's moves
-    # then lead only to states already solved, or back to itself.
-    for level in reversed(range(len(model.levels))):
-        for phase in (DEPLOY, TRAIN):
-            weights = model.kind_weights[phase]
-            per_kind = actions[phase, level]
-            acts = [policy[phase, level, :, j] for j in range(len(per_kind))]
-            mesa_in = np.zeros(model.n) + _mixed(
-                weights,
-                [_select(a, d.mesa, c.mesa) for a, (c, d) in zip(acts, per_kind, strict=True)],
-            )
-            base_in = np.zeros(model.n) + _mixed(
-                weights,
-                [_select(a, d.base, c.base) for a, (c, d) in zip(acts, per_kind, strict=True)],
-            )
-            stay: tuple[np.ndarray | float, np.ndarray | float] = (0.0, 0.0)
-            targets = set()
-            for comply, defect in per_kind:
-                targets |= comply.moves.keys() | defect.moves.keys()
-            for target in sorted(targets):
-                all_parts, on_parts = [], []
-                for act, (comply, defect) in zip(acts, per_kind, strict=True):
-                    on_defect = defect.moves.get(target, (0.0, 0.0))
-                    on_comply = comply.moves.get(target, (0.0, 0.0))
-                    p_all = _select(act, on_defect[0], on_comply[0])
-                    shared = on_defect[1] is on_defect[0] and on_comply[1] is on_comply[0]
-                    all_parts.append(p_all)
-                    on_parts.append(p_all if shared else _select(act, on_defect[1], on_comply[1]))
-                p_all = _mixed(weights, all_parts)
-                p_on = _mixed(weights, on_parts)
-                if target == (phase, level):
-                    stay = (p_all, p_on)
+SHORT_RUN = 8
+"""A choice that held for fewer episodes than this: the next :data:`STEPS` episodes are
+stepped one at a time (a policy that switches often costs what the plain loop costs)."""
+
+STEPS = 64
+
+MAX_WIDTH = 1 << 15
+"""Most episodes in one window: a window's arrays stay in the processor's cache."""
+
+
+def _window(x, lo: int, hi: int):
+    return x[lo:hi] if isinstance(x, np.ndarray) else x
+
+
+def _plus(total, term):
+    """``total + term`` for numbers or arrays (a number 0 adds nothing)."""
+    if not isinstance(term, np.ndarray) and term == 0.0:
+        return total
+    if not isinstance(total, np.ndarray) and total == 0.0:
+        return term
+    return total + term
+
+
+def _coefficients(model: _Model, values: _Values, state: tuple[int, int], pairs, lo: int, hi: int):
+    """For episodes ``lo..hi-1`` of ``state``, per kind and action ``(comply, defect)``:
+    ``(mesa_in, mesa_stay, base_in, base_stay)`` (numbers or arrays over the window) such
+    that the action's values are ``mesa_in + mesa_stay * M[t + 1]`` (and the same for
+    base), with ``M`` the state's own values and everything else (the states it moves to,
+    already solved) in ``*_in``."""
+    rho = model.rho
+    out = []
+    for comply, defect in pairs:
+        per_action = []
+        for action in (comply, defect):
+            mesa_in = _window(action.mesa, lo, hi)
+            base_in = _window(action.base, lo, hi)
+            mesa_stay = base_stay = 0.0
+            for target, (p_all, p_on) in action.moves.items():
+                p_all, p_on = _window(p_all, lo, hi), _window(p_on, lo, hi)
+                if target == state:
+                    mesa_stay, base_stay = rho * p_on, rho * p_all
                     continue
                 next_mesa, next_base = values.of(target)
-                mesa_in += (model.rho * p_on) * next_mesa
-                base_in += (model.rho * p_all) * next_base
-            for name, factor, inflow in (("mesa", stay[1], mesa_in), ("base", stay[0], base_in)):
-                if name not in parts:
-                    continue
-                out = getattr(values, name)
-                alpha = model.rho * factor
-                if isinstance(alpha, np.ndarray):
-                    alpha = alpha[::-1]
-                out[phase, level] = affine_scan(alpha, inflow[::-1], 0.0)[::-1]
-    return values
+                if isinstance(next_mesa, np.ndarray):
+                    mesa_in = _plus(mesa_in, (rho * p_on) * next_mesa[lo:hi])
+                base_in = _plus(base_in, (rho * p_all) * next_base[lo:hi])
+            per_action.append((mesa_in, mesa_stay, base_in, base_stay))
+        out.append(per_action)
+    return out
 
 
-def _improve(model: _Model, values: _Values, actions) -> np.ndarray:
-    policy = np.zeros((2, len(model.levels), model.n, len(model.kinds)), dtype=bool)
-    for level, weight in enumerate(model.levels.weight):
-        for phase in (TRAIN, DEPLOY):
-            with_base = weight < 1.0
-            for j, pair in enumerate(actions[phase, level]):
-                comply, defect = (_q_values(model, values, a, with_base) for a in pair)
-                policy[phase, level, :, j] = _prefers_defect(float(weight), defect, comply)
-    return policy
+def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
+    """``x[t] = stay[t] * x[t + 1] + inflow[t]`` over a window, from ``x`` after it, into
+    ``out`` (the window)."""
+    # A factor that is constant over the window (most are) is one number: a faster scan.
+    alpha = compact(stay) if isinstance(stay, np.ndarray) else stay
+    if isinstance(alpha, np.ndarray):
+        alpha = alpha[::-1]
+    beta = inflow[::-1] if isinstance(inflow, np.ndarray) else np.full(length, float(inflow))
+    if np.ndim(alpha) == 0 and alpha != 1.0 and length and beta[-1] != 0.0:
+        # Inflow to the window's start: one linear filter, no decaying tail to cut short
+        # (which is what affine_scan adds).
+        from scipy.signal import lfilter
+
+        filtered, _ = lfilter([1.0], [1.0, -float(alpha)], beta, zi=[alpha * end])
+        out[:] = filtered[::-1]
+    else:
+        out[:] = affine_scan(alpha, beta, end)[:0:-1]
+
+
+def _solve_state(
+    model: _Model, values: _Values, policy: np.ndarray, actions, phase: int, level: int
+) -> int:
+    """Solve one state's values and choices over every episode, backward from the horizon.
+
+    Every state it moves to has been solved, so the state is one backward
+    recurrence in its own values with a choice per episode (and kind). The
+    sweep guesses that the choice made at the window's end holds over the
+    whole window, solves the window in a few vectorized passes
+    (:func:`~deception_sim.exact.scan.affine_scan`), and checks every
+    episode's choice against the values after it: from the end back to the
+    latest episode where the guess was wrong, the values and choices are
+    exact, and the sweep goes on from there. Returns the windows solved.
+    """
+    n = model.n
+    weight = float(model.levels.weight[level])
+    weights = model.kind_weights[phase]
+    pairs = actions[phase, level]
+    mesa, base = values.mesa[phase, level], values.base[phase, level]
+    chosen = policy[phase, level]
+    deciding = [w > 0.0 for w in weights]  # the kinds whose choice moves the values
+    pos, width, windows, stepping = n, START_WIDTH, 0, 0
+    while pos > 0:
+        if stepping:
+            lo = max(0, pos - stepping)
+            coefficients = _coefficients(model, values, (phase, level), pairs, lo, pos)
+            for t in range(pos - 1, lo - 1, -1):
+                _step(coefficients, t - lo, t, weight, weights, mesa, base, chosen)
+            pos, stepping = lo, 0
+            continue
+        lo = max(0, pos - width)
+        windows += 1
+        coefficients = _coefficients(model, values, (phase, level), pairs, lo, pos)
+        guess = _choices(coefficients, -1, weight, mesa[pos], base[pos])
+        # The guessed actions' coefficients, mixed over the kinds; the window's values
+        # are written in place (those before the latest wrong guess are solved again).
+        picked = [d if act else c for (c, d), act in zip(coefficients, guess, strict=True)]
+        for part, values_of_part in ((0, mesa), (2, base)):
+            _backward(
+                _mixed(weights, [p[part + 1] for p in picked]),
+                _mixed(weights, [p[part] for p in picked]),
+                float(values_of_part[pos]),
+                pos - lo,
+                values_of_part[lo:pos],
+            )
+        actual = _choices(
+            coefficients, slice(None), weight, mesa[lo + 1 : pos + 1], base[lo + 1 : pos + 1]
+        )
+        wrong = None
+        for act, decides, assumed in zip(actual, deciding, guess, strict=True):
+            if decides:
+                miss = act if not assumed else ~act
+                wrong = miss if wrong is None else wrong | miss
+        bad = np.flatnonzero(wrong) if wrong is not None else np.zeros(0, dtype=np.int64)
+        start = int(bad[-1]) + 1 if bad.size else 0  # exact from here to the window's end
+        for j, act in enumerate(actual):
+            chosen[lo + start : pos, j] = act[start:]
+        run = pos - lo - start
+        pos = lo + start
+        if bad.size:
+            width = max(START_WIDTH, run)
+            if run < SHORT_RUN:
+                stepping = STEPS
+        else:
+            width = min(2 * width, MAX_WIDTH)
+    return windows
+
+
+def _choices(coefficients, at, weight: float, next_mesa, next_base) -> list:
+    """Per kind, whether the self defects at ``at`` (an index or a slice of the window),
+    given the state's values after each episode there."""
+    out = []
+    for comply, defect in coefficients:
+        q = []
+        for mesa_in, mesa_stay, base_in, base_stay in (comply, defect):
+            mesa = _plus(_at(mesa_in, at), _at(mesa_stay, at) * next_mesa)
+            base = 0.0 if weight == 1.0 else _plus(_at(base_in, at), _at(base_stay, at) * next_base)
+            q.append((mesa, base))
+        out.append(_prefers_defect(weight, q[1], q[0]))
+    return out
+
+
+def _at(x, at):
+    return x[at] if isinstance(x, np.ndarray) else x
+
+
+def _step(coefficients, i: int, t: int, weight: float, weights, mesa, base, chosen) -> None:
+    """One episode ``t`` (index ``i`` in the window) of the plain backward induction."""
+    after_mesa, after_base = float(mesa[t + 1]), float(base[t + 1])
+    chosen_mesa, chosen_base = [], []
+    for j, (comply, defect) in enumerate(coefficients):
+        q = []
+        for mesa_in, mesa_stay, base_in, base_stay in (comply, defect):
+            q.append(
+                (
+                    float(_at(mesa_in, i)) + float(_at(mesa_stay, i)) * after_mesa,
+                    float(_at(base_in, i)) + float(_at(base_stay, i)) * after_base,
+                )
+            )
+        act = bool(_prefers_defect(weight, q[1], q[0]))
+        chosen[t, j] = act
+        chosen_mesa.append(q[act][0])
+        chosen_base.append(q[act][1])
+    mesa[t] = _mixed(weights, chosen_mesa)
+    base[t] = _mixed(weights, chosen_base)
+
+
+def sweep(model: _Model) -> tuple[np.ndarray, _Values, int]:
+    """The backward-induction policy and values of every state, one state at a time.
+
+    States in the order where every move goes to a state already solved:
+    later levels first, and at each level deployment before training (the
+    phase and the level only move forward). Returns the policy
+    ``[phase, level, t, kind]``, the values and the windows solved.
+    """
+    values = _Values(model)
+    # Laid out as the decision table [level, t, cue = phase seen, kind]; the policy is a view.
+    table = np.zeros((len(model.levels), model.n, 2, len(model.kinds)))
+    policy = np.moveaxis(table, 2, 0)
+    actions = model.actions()
+    windows = 0
+    for level in reversed(range(len(model.levels))):
+        for phase in (DEPLOY, TRAIN):
+            windows += _solve_state(model, values, policy, actions, phase, level)
+    return policy, values, windows
 
 
 @dataclass(frozen=True)
 class Induction:
     """The backward-induction policy and its values (internal to the solvers).
 
-    ``policy[phase, level, t]`` is True where that self defects in episode
-    ``t + 1`` (``policy[phase, level, t, kind]`` on a schedule with kinds:
+    ``policy[phase, level, t]`` is 1 where that self defects in episode
+    ``t + 1`` (0 where it complies) (``policy[phase, level, t, kind]`` on a schedule with kinds:
     in an episode of that kind); ``values.mesa[phase, level, t]`` (and ``.base``) are the values
     before episode ``t + 1``; ``mesa`` and ``base`` are the values at the
     start (phase drawn from the schedule, level 0).
@@ -325,42 +473,21 @@ class Induction:
         """The policy as a per-level decision table ``[level, t, cue = phase seen]``
         (``[level, t, cue, kind]`` with kinds)."""
         if self.policy.ndim == 4:
-            return np.moveaxis(self.policy, 0, 2).astype(float)
-        return np.moveaxis(self.policy, 0, -1).astype(float)
+            return np.moveaxis(self.policy, 0, 2).astype(float, copy=False)
+        return np.moveaxis(self.policy, 0, -1).astype(float, copy=False)
 
 
-def induction(
-    schedule: Schedule, update: UpdateRule, payoffs: Payoffs, max_rounds: int = MAX_ROUNDS
-) -> Induction:
-    """The backward-induction policy and its values, by policy iteration (see the module)."""
+def induction(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Induction:
+    """The backward-induction policy and its values, by one backward sweep (see :func:`sweep`)."""
     model = _Model.build(schedule, update, payoffs)
-    actions = model.actions()
-    # Start from the treacherous turn: comply in training, defect in deployment.
-    policy = np.zeros((2, len(model.levels), model.n, len(model.kinds)), dtype=bool)
-    policy[DEPLOY] = True
-    rounds = 0
-    method = "policy iteration"
-    # Only modified selves (weight < 1) weigh base values in their choices.
-    parts = ("mesa", "base") if len(model.levels) > 1 else ("mesa",)
-    while True:
-        values = _evaluate_policy(model, policy, actions, parts)
-        improved = _improve(model, values, actions)
-        rounds += 1
-        if np.array_equal(improved, policy):
-            if "base" not in parts:
-                values = _evaluate_policy(model, policy, actions)
-            break
-        policy = improved
-        if rounds >= max_rounds:
-            policy, values = backward_loop(model)
-            method = "backward induction loop"
-            break
+    policy, values, windows = sweep(model)
     start = schedule.train_pmf[0]
     mesa = (1 - start) * values.mesa[TRAIN, 0, 0] + start * values.mesa[DEPLOY, 0, 0]
     base = (1 - start) * values.base[TRAIN, 0, 0] + start * values.base[DEPLOY, 0, 0]
     if schedule.kinds is None:
         policy = policy[..., 0]  # one kind: the table has no kind axis
-    return Induction(policy, values, float(mesa), float(base), rounds, len(model.levels), method)
+    method = "one backward sweep over the states"
+    return Induction(policy, values, float(mesa), float(base), windows, len(model.levels), method)
 
 
 def unsupported(schedule: Schedule, payoffs: Payoffs) -> str | None:
