@@ -249,8 +249,8 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
         stored = np.take(table, [0], axis=episode_axis)
     if stored.size <= _SMALL:  # a few numbers: checked faster one by one than by numpy
         fine = all(0.0 <= x <= 1.0 for x in stored.ravel().tolist())  # NaN is not
-    else:
-        fine = bool((np.isfinite(stored) & (stored >= 0.0) & (stored <= 1.0)).all())
+    else:  # the extremes (NaN propagates to both, and fails both tests)
+        fine = stored.size == 0 or bool(stored.min() >= 0.0 and stored.max() <= 1.0)
     if not fine:
         good = np.isfinite(stored) & (stored >= 0.0) & (stored <= 1.0)
         bad = stored[~good].flat[0]
