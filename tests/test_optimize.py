@@ -25,7 +25,7 @@ from deception_sim import (
     evaluate,
 )
 from deception_sim.montecarlo import simulate
-from deception_sim.solvers import Optimal, optimize
+from deception_sim.solvers import Optimal, known_phase_sweep, optimize
 from deception_sim.solvers import known_phase as known_phase_module
 from deception_sim.testing import payoffs, schedules, update_rules
 
@@ -139,21 +139,15 @@ def test_the_sweep_in_small_windows_is_the_plain_backward_loop(schedule, update,
     if known_phase_module.unsupported(schedule, pay) is not None:
         return
     start, short, steps = sizes
-    saved = (
-        known_phase_module.START_WIDTH,
-        known_phase_module.SHORT_RUN,
-        known_phase_module.STEPS,
-    )
+    saved = (known_phase_sweep.START_WIDTH, known_phase_sweep.SHORT_RUN, known_phase_sweep.STEPS)
     try:
-        known_phase_module.START_WIDTH, known_phase_module.SHORT_RUN = start, short
-        known_phase_module.STEPS = steps
+        known_phase_sweep.START_WIDTH, known_phase_sweep.SHORT_RUN = start, short
+        known_phase_sweep.STEPS = steps
         fast = known_phase_module.induction(schedule, update, pay)
     finally:
-        (
-            known_phase_module.START_WIDTH,
-            known_phase_module.SHORT_RUN,
-            known_phase_module.STEPS,
-        ) = saved
+        saved_width, saved_short, saved_steps = saved
+        known_phase_sweep.START_WIDTH, known_phase_sweep.SHORT_RUN = saved_width, saved_short
+        known_phase_sweep.STEPS = saved_steps
     policy, values = _the_plain_loop(schedule, update, pay)
     assert np.array_equal(fast.policy, policy)
     np.testing.assert_allclose(fast.values.mesa, values.mesa, rtol=1e-11, atol=1e-11)

@@ -435,26 +435,31 @@ class _Chains:
         after_update = self.levels.after_update.tolist()
         after_drift = self.levels.after_drift.tolist()
         shared = None if phase.per_level else self.moves(phase, 0, kill)
-        flowing: dict[int, bool] = {}  # whether a coefficient array moves any mass
+        # Whether a coefficient array moves any mass, and its runs of a constant value,
+        # found once per array (kept with the array: an identity is not reused meanwhile).
+        flowing: dict[int, tuple[np.ndarray, bool]] = {}
+        pieces: dict[int, tuple[np.ndarray, list[tuple[int, int, float]] | None]] = {}
 
         def moves_mass(moved: Number | None) -> bool:
             if moved is None:
                 return False
             if not isinstance(moved, np.ndarray):
                 return moved != 0.0
+            if shared is None:  # per-level coefficients: each level's are its own
+                return bool(moved.any())
             if id(moved) not in flowing:
-                flowing[id(moved)] = bool(moved.any())
-            return flowing[id(moved)]
-
-        pieces: dict[int, list[tuple[int, int, float]] | None] = {}
+                flowing[id(moved)] = (moved, bool(moved.any()))
+            return flowing[id(moved)][1]
 
         def runs(stay: Number) -> list[tuple[int, int, float]] | None:
-            # A factor that changes a few times is solved run by run (found once per array).
+            # A factor that changes a few times is solved run by run.
             if not isinstance(stay, np.ndarray):
                 return None
+            if shared is None:
+                return constant_runs(stay)
             if id(stay) not in pieces:
-                pieces[id(stay)] = constant_runs(stay)
-            return pieces[id(stay)]
+                pieces[id(stay)] = (stay, constant_runs(stay))
+            return pieces[id(stay)][1]
 
         received: list[np.ndarray | None] = [None] * (counts * size)
         rows: list[np.ndarray] = []
