@@ -275,9 +275,12 @@ def _lists(values: Any, levels: int, n: int) -> list[Seq] | None:
 
 def _columns(values: Any, levels: int, n: int) -> list[Seq] | None:
     """Per-level per-episode arrays over the batch from an array over
-    ``(policy, [level,] episode)``."""
+    ``(policy, [level,] episode)`` (an episode axis of length one: the same in every
+    episode)."""
     if not isinstance(values, np.ndarray):
         return None if values == 0.0 else [[float(values)] * n] * levels
+    if values.ndim == 2 and values.shape[1] == 1 and n != 1:  # the same in every episode
+        return [[values[:, 0]] * n] * levels
     if values.ndim == 2:
         return [list(np.ascontiguousarray(values.T))] * levels
     return [list(np.ascontiguousarray(values[:, j].T)) for j in range(values.shape[1])]
@@ -298,7 +301,10 @@ def _kind_rates(
     n = schedule.horizon
     first, last = schedule.support()
     q = schedule.cue_accuracy
-    honeypot = schedule.honeypots()
+    honeypot = _deploy_oversight(schedule)  # one number when constant (its rates are kept)
+    scalar = convert is _lists
+    per_level = table.ndim == (4 if scalar else 5)
+    rows = table.tolist() if scalar and not per_level else None  # [episode][cue][kind]
     out = []
     for training in (True, False):
         window = slice(0, last) if training else slice(first, n)
@@ -307,8 +313,19 @@ def _kind_rates(
         defect: list[Any] = []
         overseen: list[Any] = []
         for j, kind in enumerate(kinds.kinds):
-            on_train, on_deploy = table[..., 0, j], table[..., 1, j]
-            defect.append(_mix_arrays(on_train, on_deploy, p_train_cue, window))
+            # (Not against per-episode rates of oversight, which keep the episode axis.)
+            constant = not per_level and (training or not isinstance(honeypot, np.ndarray))
+            if rows is not None:  # one policy: in Python floats
+                mixed = _mix([r[0][j] for r in rows], [r[1][j] for r in rows], p_train_cue, window)
+                part = mixed[window]
+                if constant and part and part.count(part[0]) == len(part):
+                    defect.append(float(part[0]))
+                else:
+                    defect.append(np.array(mixed))
+            else:
+                on_train, on_deploy = table[..., 0, j], table[..., 1, j]
+                a = _mix_arrays(on_train, on_deploy, p_train_cue, window)
+                defect.append(_constant_in(a, window) if constant else a)
             if training:
                 overseen.append(1.0)
             else:
@@ -320,11 +337,7 @@ def _kind_rates(
             if weight > 0.0
         )
         count = payoffs.utility == "count"
-        total = rates.defect
-        if not isinstance(total, np.ndarray):  # never defects anywhere
-            total = np.zeros(table.shape[:-2])
-        defect_seqs = convert(total, levels, n)
-        assert defect_seqs is not None
+        defect_seqs = convert(rates.defect, levels, n) or [[0.0] * n] * levels
         out.append(
             PhaseRates(
                 defect=defect_seqs,
@@ -337,6 +350,20 @@ def _kind_rates(
             )
         )
     return out[0], out[1]
+
+
+def _constant_in(a: np.ndarray, window: slice) -> Any:
+    """``a`` over ``(..., episode)`` as its value at the window's start where it is the same
+    over the whole window (a number for one policy, an array over a batch), else ``a``: a
+    constant choice makes every rate one number (or one per policy, on an episode axis of
+    length one)."""
+    part = a[..., window]
+    if part.shape[-1] == 0:
+        return a
+    start = part[..., 0]
+    if not (part == start[..., None]).all():
+        return a
+    return float(start) if np.ndim(start) == 0 else start[..., None]
 
 
 def _mix_arrays(
