@@ -121,8 +121,8 @@ def stationary_form(policy: Strategy) -> Stationary | None:
     """The policy's declared :class:`~deception_sim.strategies.Stationary` form, if it has
     one that holds probabilities (else ``None``: its table is read and checked instead)."""
     form = policy.form()
-    if type(form) is Stationary or isinstance(form, Stationary):
-        if 0.0 <= form.on_train_cue <= 1.0 and 0.0 <= form.on_deploy_cue <= 1.0:
+    if isinstance(form, Stationary) and 0.0 <= form.on_train_cue <= 1.0:
+        if 0.0 <= form.on_deploy_cue <= 1.0:
             return form
     return None
 
@@ -144,9 +144,9 @@ def _mix(on_train: list[float], on_deploy: list[float], p_train_cue: float, wind
 def _mix_numbers(on_train: float, on_deploy: float, p_train_cue: float) -> float:
     """:func:`_mix` of a choice that is the same in every episode."""
     if p_train_cue == 1.0 or on_train == on_deploy:
-        return on_train
+        return float(on_train)
     if p_train_cue == 0.0:
-        return on_deploy
+        return float(on_deploy)
     return p_train_cue * on_train + (1.0 - p_train_cue) * on_deploy
 
 
@@ -168,9 +168,10 @@ def scalar_totals(
     if n > SCALAR_HORIZON:
         return None
     model = model_of(schedule, update, payoffs)
-    if model.states > 1 and model.states * n > SCALAR_WORK:
+    states = model.states
+    if states > 1 and states * n > SCALAR_WORK:
         return None
-    size = len(model.levels)
+    size = model.size
     if schedule.kinds is not None:
         table = checked_table(policy, schedule, size)
         train, deploy = _kind_rates(table, schedule, update, payoffs, size, _lists)
@@ -178,9 +179,12 @@ def scalar_totals(
     q = schedule.cue_accuracy
     form = stationary_form(policy)
     if form is not None:  # the same choice in every episode: one number per phase
-        on_train, on_deploy = form.on_train_cue, form.on_deploy_cue
-        a_train = [[_mix_numbers(on_train, on_deploy, q)] * n]
-        a_deploy = [[_mix_numbers(on_train, on_deploy, 1.0 - q)] * n]
+        on_train, on_deploy = float(form.on_train_cue), float(form.on_deploy_cue)
+        if q == 1.0 or on_train == on_deploy:  # as _mix_numbers, inline (the common case)
+            a_train, a_deploy = [[on_train] * n], [[on_deploy if q == 1.0 else on_train] * n]
+        else:
+            a_train = [[_mix_numbers(on_train, on_deploy, q)] * n]
+            a_deploy = [[_mix_numbers(on_train, on_deploy, 1.0 - q)] * n]
     else:
         table = checked_table(policy, schedule, size)
         rows = table.tolist()
@@ -191,11 +195,11 @@ def scalar_totals(
         a_deploy = [
             _mix(on_train, on_deploy, 1.0 - q, deploy_window) for on_train, on_deploy in cues
         ]
-    if model.states == 1:
+    if states == 1:
         return finish(one_level(a_train[0], a_deploy[0], model, _clip), model)
-    per_level: list[list[Seq]] = [list(a * size if len(a) == 1 else a) for a in (a_train, a_deploy)]
-    train = _plain_rates(per_level[0], model.train, n)
-    deploy = _plain_rates(per_level[1], model.deploy, n)
+    by_level: list[list[Seq]] = [list(a * size if len(a) == 1 else a) for a in (a_train, a_deploy)]
+    train = _plain_rates(by_level[0], model.train, n)
+    deploy = _plain_rates(by_level[1], model.deploy, n)
     return finish(run_loop(train, deploy, model, _clip), model)
 
 
@@ -442,7 +446,7 @@ def evaluate_tables(
 def _evaluate_chunk(tables: np.ndarray, update: UpdateRule, model: Model) -> dict[str, np.ndarray]:
     schedule, payoffs = model.schedule, model.payoffs
     n = schedule.horizon
-    size = len(model.levels)
+    size = model.size
     batch = tables.shape[0]
     if schedule.kinds is not None:
         if tables.ndim == 5 and size == 1:

@@ -479,7 +479,7 @@ class _Chains:
             state = affine_scan(stay, beta, x0, n=phase.length, runs=runs(stay))
             rows.append(state)
             index.append(i)
-            if not state[:-1].any():
+            if x0 == 0.0 and not (beta is not None and beta[:-1].any()):
                 continue  # no mass before the window's end: nothing flows on from here
             offset = block * size
             flows = [(after_update[j], updated), (after_drift[j], drifted)]

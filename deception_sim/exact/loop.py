@@ -91,6 +91,8 @@ class Model:
     train: tuple[DefectionRates, float]
     deploy: tuple[DefectionRates, Any]
     count: bool
+    size: int
+    """Live objective levels."""
     states: int
     """Live levels times the counts of successes to track (``"any"``, ``needed > 1``)."""
     one: tuple[Any, ...]
@@ -121,7 +123,15 @@ def prepare(
     constant = isinstance(drift, float)  # a constant oversight in deployment
     gain_d: Any = rates_d.mesa if count else rates_d.success
     drift_d: Any = ([drift] * n if drift else None) if constant else drift
+    survival = schedule.survival().tolist()
+    pmf = schedule.train_pmf.tolist()
+    timing = [r * (t + 1) for t, r in enumerate(reach)]  # reach times the episode's number
     one = (
+        survival,
+        pmf,
+        weight,
+        reach,
+        timing,
         n,
         first,
         last,
@@ -148,14 +158,15 @@ def prepare(
         levels=levels,
         first=first,
         last=last,
-        survival=schedule.survival().tolist(),
-        pmf=schedule.train_pmf.tolist(),
+        survival=survival,
+        pmf=pmf,
         weight=weight,
         reach=reach,
         total_weight=total,
         train=train,
         deploy=deploy,
         count=count,
+        size=len(levels),
         states=len(levels) * (1 if count else payoffs.needed),
         one=one,
     )
@@ -171,6 +182,11 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
     discounting) and multiplies by the rates at the end.
     """
     (
+        survival,
+        pmf,
+        weight,
+        reach,
+        timing,
         n,
         first,
         last,
@@ -189,7 +205,6 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
         gain_d,
         drift_d,
     ) = model.one
-    survival, pmf, weight, reach = model.survival, model.pmf, model.weight, model.reach
     # The chains' states: plain (k), removed at the first defection (c), removed at the
     # goal's success (s, "any"); in training for ever (y) and deployed (z).
     ky: Any = 1.0
@@ -260,7 +275,7 @@ def one_level(a_train: Seq, a_deploy: Seq, model: Model, clip: Clip) -> Sums:
                 if not count:
                     sz = sz * clip(1.0 - u - s)
         first_sum = first_sum + r * f
-        timed = timed + (r * (t + 1)) * f
+        timed = timed + timing[t] * f
         if wants_curve:
             curve.append(f)
         if c != 1.0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -265,6 +265,11 @@ class Memoryless(Strategy):
         return metadata(cue=cue, stochastic=random, kind=kind)
 
     def form(self) -> Form | None:
+        return self._form
+
+    @cached_property
+    def _form(self) -> Stationary | None:
+        # Made once (evaluate asks for the form on every call).
         return None if self.reads_kinds else Stationary(*self.probabilities)
 
     def __repr__(self) -> str:
