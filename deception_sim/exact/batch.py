@@ -187,9 +187,13 @@ def scalar_totals(
             a_deploy = [[_mix_numbers(on_train, on_deploy, 1.0 - q)] * n]
     else:
         table = checked_table(policy, schedule, size)
-        rows = table.tolist()
-        tables = rows if table.ndim == 3 else [rows]
-        cues = [([row[0] for row in level], [row[1] for row in level]) for level in tables]
+        if table.ndim == 2 and table.strides[1] == 0:  # one column: the cue is not read
+            column = table[:, 0].tolist()
+            cues = [(column, column)]
+        elif table.ndim == 2:
+            cues = [(table[:, 0].tolist(), table[:, 1].tolist())]
+        else:
+            cues = [(level[:, 0].tolist(), level[:, 1].tolist()) for level in table]
         train_window, deploy_window = slice(0, model.last), slice(model.first, n)
         a_train = [_mix(on_train, on_deploy, q, train_window) for on_train, on_deploy in cues]
         a_deploy = [

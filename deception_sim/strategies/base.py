@@ -247,8 +247,10 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
     stored = table
     if n > 1 and table.strides[episode_axis] == 0:
         stored = np.take(table, [0], axis=episode_axis)
-    if stored.size <= _SMALL:  # a few numbers: checked faster one by one than by numpy
-        fine = all(0.0 <= x <= 1.0 for x in stored.ravel().tolist())  # NaN is not
+    if stored.size <= _SMALL:  # a few numbers: checked faster in Python than by numpy
+        values = stored.ravel().tolist()
+        total = sum(values)  # NaN if any is NaN (which min and max may pass over)
+        fine = not values or (min(values) >= 0.0 and max(values) <= 1.0 and total == total)
     else:  # the extremes (NaN propagates to both, and fails both tests)
         fine = stored.size == 0 or bool(stored.min() >= 0.0 and stored.max() <= 1.0)
     if not fine:
