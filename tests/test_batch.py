@@ -155,11 +155,21 @@ def test_a_batch_on_a_long_horizon_is_the_forward_recursion() -> None:
     policies = [Bayesian(0.3), Deceptive(), Memoryless({"train": 0.01, "deploy": 0.5})]
     levels = len(batch.levels_of(update, pay))
     tables = np.stack([checked_table(p, schedule, levels) for p in policies])
-    found = batch.evaluate_tables(tables, schedule, update, pay)
+    # So few policies on so long a horizon go one by one to the forward recursion; the
+    # loop over episodes must give the same.
+    assert not batch._loop_pays(schedule.horizon, levels, len(policies))
+    on_their_own = batch.evaluate_tables(tables, schedule, update, pay)
+    saved = batch._loop_pays
+    batch._loop_pays = lambda *args: True
+    try:
+        looped = batch.evaluate_tables(tables, schedule, update, pay)
+    finally:
+        batch._loop_pays = saved
     for i, policy in enumerate(policies):
         expected = evaluate(policy, schedule, update, pay)
         for name in RESULT:
-            assert found[name][i] == pytest.approx(getattr(expected, name), rel=1e-11), name
+            for found in (on_their_own, looped):
+                assert found[name][i] == pytest.approx(getattr(expected, name), rel=1e-11), name
 
 
 def test_every_plan_of_the_seed_at_once_is_each_plan_alone_exactly() -> None:

@@ -30,6 +30,7 @@ from ..model import ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_le
 from ..model.episode import DefectionRates, agent_rates, defection_rates, drift_rate
 from ..model.measures import RESULT
 from ..strategies import Stationary, Strategy, checked_table
+from . import forward, totals
 from .loop import Model, PhaseRates, Seq, Sums, one_level, prepare, run_loop
 from .totals import Totals, clean_value
 
@@ -434,9 +435,14 @@ def evaluate_tables(
     [1.0, 3.0]
     """
     model = model_of(schedule, update, payoffs)
-    array = check_tables(tables, schedule, len(model.levels))
+    array = check_tables(tables, schedule, model.size)
     size = array.shape[0]
-    per_policy = max(1, schedule.horizon * len(model.levels) * 8)
+    if not _loop_pays(schedule.horizon, model.states, size):
+        # A long horizon and few policies: each on the forward recursion (vectorized over
+        # the episodes) costs less than a loop over the episodes.
+        found = [totals.totals(forward.run(table, schedule, update, payoffs)) for table in array]
+        return {name: np.array([getattr(t, name) for t in found]) for name in RESULT}
+    per_policy = max(1, schedule.horizon * model.size * 8)
     chunk = max(1, BATCH_CELLS // per_policy)
     parts = [
         _evaluate_chunk(array[start : start + chunk], update, model)
@@ -445,6 +451,17 @@ def evaluate_tables(
     if not parts:
         return {name: np.zeros(0) for name in RESULT}
     return {name: np.concatenate([part[name] for part in parts]) for name in RESULT}
+
+
+def _loop_pays(horizon: int, states: int, policies: int) -> bool:
+    """Whether the loop over episodes (vectorized across the policies) costs less than the
+    forward recursion once per policy, by a rough model of both: the loop makes about 30
+    numpy calls per episode and state (a microsecond each, plus the policies' numbers);
+    the recursion costs a few hundred microseconds, plus about 30 passes over memory per
+    state."""
+    loop = horizon * 30 * states * (1e-6 + 2e-9 * policies)
+    recursion = policies * (4e-4 + 60e-9 * horizon * states)
+    return loop <= recursion
 
 
 def _evaluate_chunk(tables: np.ndarray, update: UpdateRule, model: Model) -> dict[str, np.ndarray]:
