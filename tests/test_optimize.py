@@ -139,15 +139,14 @@ def test_the_sweep_in_small_windows_is_the_plain_backward_loop(schedule, update,
     if known_phase_module.unsupported(schedule, pay) is not None:
         return
     start, short, steps = sizes
-    saved = (known_phase_sweep.START_WIDTH, known_phase_sweep.SHORT_RUN, known_phase_sweep.STEPS)
+    sweep = known_phase_sweep
+    saved = (sweep.START_WIDTH, sweep.SHORT_RUN, sweep.SHORT_RUNS, sweep.STEPS)
     try:
-        known_phase_sweep.START_WIDTH, known_phase_sweep.SHORT_RUN = start, short
-        known_phase_sweep.STEPS = steps
+        sweep.START_WIDTH, sweep.SHORT_RUN, sweep.SHORT_RUNS = start, short, 1
+        sweep.STEPS = steps
         fast = known_phase_module.induction(schedule, update, pay)
     finally:
-        saved_width, saved_short, saved_steps = saved
-        known_phase_sweep.START_WIDTH, known_phase_sweep.SHORT_RUN = saved_width, saved_short
-        known_phase_sweep.STEPS = saved_steps
+        sweep.START_WIDTH, sweep.SHORT_RUN, sweep.SHORT_RUNS, sweep.STEPS = saved
     policy, values = _the_plain_loop(schedule, update, pay)
     assert np.array_equal(fast.policy, policy)
     np.testing.assert_allclose(fast.values.mesa, values.mesa, rtol=1e-11, atol=1e-11)

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..exact.batch import levels_of
 from ..exact.scan import compact
-from ..model import Kind, ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model import Kind, ObjectiveLevels, Payoffs, Schedule, UpdateRule
 from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
 from ..strategies.optimal import Optimal
 from .known_phase_sweep import DEPLOY, TIE, TRAIN, _plus, _Values, backward_loop, sweep
@@ -82,11 +83,13 @@ class _Model:
     @classmethod
     def build(cls, schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> _Model:
         n = schedule.horizon
-        survival = schedule.survival()[:n]
-        hazard = np.divide(schedule.train_pmf[1:], survival, out=np.zeros(n), where=survival > 0)
+        # P(T = t + 1 | T > t): the boundary's support ends at `last`, where survival ends.
+        last = schedule.support()[1]
+        ratio = np.zeros(n)
+        np.divide(schedule.train_pmf[1 : last + 1], schedule.survival()[:last], out=ratio[:last])
         rho = payoffs.discount * schedule.continue_prob
         comply_value = _geometric_sums(rho, n)
-        hazard = compact(np.minimum(hazard, 1.0, out=hazard))
+        hazard = compact(np.minimum(ratio, 1.0, out=ratio))
         honeypot = compact(np.asarray(schedule.honeypots(), dtype=float))
         options: dict = {"kind_honeypot": (honeypot,)}
         if schedule.kinds is not None:
@@ -100,7 +103,7 @@ class _Model:
             }
         return cls(
             n=n,
-            levels=objective_levels(update, payoffs.indifference),
+            levels=levels_of(update, payoffs),
             hazard=hazard,
             keep=1.0 - hazard,
             honeypot=honeypot,

@@ -21,6 +21,7 @@ one episode at a time.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
@@ -78,13 +79,16 @@ def _mixed(weights: tuple[float, ...], items: list) -> np.ndarray | float:
     return 0.0 if total is None else total
 
 
-START_WIDTH = 256
+START_WIDTH = 1024
 """Episodes in the first window of a state's backward sweep (it doubles while the choice
 holds)."""
 
 SHORT_RUN = 8
-"""A choice that held for fewer episodes than this: the next :data:`STEPS` episodes are
-stepped one at a time (a policy that switches often costs what the plain loop costs)."""
+"""After :data:`SHORT_RUNS` windows in a row whose choice held for fewer episodes than
+this, the next :data:`STEPS` episodes are stepped one at a time (a policy that switches
+often costs what the plain loop costs)."""
+
+SHORT_RUNS = 3
 
 STEPS = 64
 
@@ -113,6 +117,17 @@ def _coefficients(model: Any, values: _Values, state: tuple[int, int], pairs, lo
     already solved) in ``*_in``."""
     rho = model.rho
     out = []
+    # rho times a move's probability over the window: one number where it is constant there
+    # (most are; the product with the next values is then one pass), made once per array.
+    scaled: dict[int, tuple[Any, Any]] = {}
+
+    def times_rho(p: Any) -> Any:
+        if not isinstance(p, np.ndarray):
+            return rho * p
+        if id(p) not in scaled:
+            scaled[id(p)] = (p, rho * compact(p[lo:hi]))
+        return scaled[id(p)][1]
+
     for comply, defect in pairs:
         per_action = []
         for action in (comply, defect):
@@ -120,14 +135,14 @@ def _coefficients(model: Any, values: _Values, state: tuple[int, int], pairs, lo
             base_in = _window(action.base, lo, hi)
             mesa_stay = base_stay = 0.0
             for target, (p_all, p_on) in action.moves.items():
-                p_all, p_on = _window(p_all, lo, hi), _window(p_on, lo, hi)
+                all_moved, on_moved = times_rho(p_all), times_rho(p_on)
                 if target == state:
-                    mesa_stay, base_stay = rho * p_on, rho * p_all
+                    mesa_stay, base_stay = on_moved, all_moved
                     continue
                 next_mesa, next_base = values.of(target)
                 if isinstance(next_mesa, np.ndarray):
-                    mesa_in = _plus(mesa_in, (rho * p_on) * next_mesa[lo:hi])
-                base_in = _plus(base_in, (rho * p_all) * next_base[lo:hi])
+                    mesa_in = _plus(mesa_in, on_moved * next_mesa[lo:hi])
+                base_in = _plus(base_in, all_moved * next_base[lo:hi])
             per_action.append((mesa_in, mesa_stay, base_in, base_stay))
         out.append(per_action)
     return out
@@ -154,17 +169,21 @@ def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
 
 def _solve_state(
     model: Any, values: _Values, policy: np.ndarray, actions, phase: int, level: int
-) -> int:
-    """Solve one state's values and choices over every episode, backward from the horizon.
+) -> Generator[int, int, int]:
+    """Solve one state's values and choices, backward from the horizon, a window at a time.
 
-    Every state it moves to has been solved, so the state is one backward
+    Where the states it moves to have been solved, the state is one backward
     recurrence in its own values with a choice per episode (and kind). The
     sweep guesses that the choice made at the window's end holds over the
     whole window, solves the window in a few vectorized passes
     (:func:`~deception_sim.exact.scan.affine_scan`), and checks every
     episode's choice against the values after it: from the end back to the
     latest episode where the guess was wrong, the values and choices are
-    exact, and the sweep goes on from there. Returns the windows solved.
+    exact, and the sweep goes on from there.
+
+    A generator: it yields the first episode solved so far, and is sent the
+    first episode it may go down to (where the states it moves to are solved
+    from the next on); it returns the windows solved.
     """
     n = model.n
     weight = float(model.levels.weight[level])
@@ -173,16 +192,21 @@ def _solve_state(
     mesa, base = values.mesa[phase, level], values.base[phase, level]
     chosen = policy[phase, level]
     deciding = [w > 0.0 for w in weights]  # the kinds whose choice moves the values
-    pos, width, windows, stepping = n, START_WIDTH, 0, 0
+    pos, width, windows, stepping, short = n, START_WIDTH, 0, 0, 0
+    limit = yield pos
     while pos > 0:
+        if pos <= limit:  # the states it moves to are not solved that far yet
+            limit = yield pos
+            continue
         if stepping:
-            lo = max(0, pos - stepping)
+            lo = max(limit, pos - stepping)
             coefficients = _coefficients(model, values, (phase, level), pairs, lo, pos)
             for t in range(pos - 1, lo - 1, -1):
                 _step(coefficients, t - lo, t, weight, weights, mesa, base, chosen)
             pos, stepping = lo, 0
+            limit = yield pos
             continue
-        lo = max(0, pos - width)
+        lo = max(limit, pos - width)
         windows += 1
         coefficients = _coefficients(model, values, (phase, level), pairs, lo, pos)
         guess = _choices(coefficients, -1, weight, mesa[pos], base[pos])
@@ -197,12 +221,19 @@ def _solve_state(
                 pos - lo,
                 values_of_part[lo:pos],
             )
-        actual = _choices(
-            coefficients, slice(None), weight, mesa[lo + 1 : pos + 1], base[lo + 1 : pos + 1]
-        )
+        after = (mesa[lo + 1 : pos + 1], base[lo + 1 : pos + 1])
+        if len(coefficients) == 1:
+            # One kind: the guessed action's values are the window's own; only the other
+            # action's are computed.
+            actual = [
+                _against(coefficients[0], guess[0], weight, after, (mesa[lo:pos], base[lo:pos]))
+            ]
+        else:
+            actual = _choices(coefficients, slice(None), weight, *after)
         wrong = None
         for act, decides, assumed in zip(actual, deciding, guess, strict=True):
-            if decides:
+            # (The usual case, a guess that held throughout, is told in one pass.)
+            if decides and not (act.all() if assumed else not act.any()):
                 miss = act if not assumed else ~act
                 wrong = miss if wrong is None else wrong | miss
         bad = np.flatnonzero(wrong) if wrong is not None else np.zeros(0, dtype=np.int64)
@@ -211,12 +242,14 @@ def _solve_state(
             chosen[lo + start : pos, j] = act[start:]
         run = pos - lo - start
         pos = lo + start
+        short = short + 1 if bad.size and run < SHORT_RUN else 0
+        if short >= SHORT_RUNS:
+            stepping, short = STEPS, 0
         if bad.size:
             width = max(START_WIDTH, run)
-            if run < SHORT_RUN:
-                stepping = STEPS
         else:
             width = min(2 * width, MAX_WIDTH)
+        limit = yield pos
     return windows
 
 
@@ -232,6 +265,23 @@ def _choices(coefficients, at, weight: float, next_mesa, next_base) -> list:
             q.append((mesa, base))
         out.append(_prefers_defect(weight, q[1], q[0]))
     return out
+
+
+def _against(pair, guessed: bool, weight: float, after, now) -> np.ndarray:
+    """Where the self defects, given the guessed action's values ``now`` (the state's
+    values under the guess) and the values ``after`` each episode of the window."""
+    mesa_in, mesa_stay, base_in, base_stay = pair[0 if guessed else 1]
+    other_mesa = _plus(mesa_in, _times(mesa_stay, after[0]))
+    other_base = 0.0 if weight == 1.0 else _plus(base_in, _times(base_stay, after[1]))
+    other = (other_mesa, other_base)
+    return _prefers_defect(weight, now, other) if guessed else _prefers_defect(weight, other, now)
+
+
+def _times(factor: Any, values: np.ndarray) -> Any:
+    """``factor * values`` (nothing for the number 0)."""
+    if not isinstance(factor, np.ndarray) and factor == 0.0:
+        return 0.0
+    return factor * values
 
 
 def _at(x, at):
@@ -272,10 +322,33 @@ def sweep(model: Any) -> tuple[np.ndarray, _Values, int]:
     table = np.zeros((len(model.levels), model.n, 2, len(model.kinds)))
     policy = np.moveaxis(table, 2, 0)
     actions = model.actions()
+    order = [(phase, level) for level in reversed(range(len(model.levels))) for phase in (1, 0)]
+    # Every state goes one window at a time, as far as the states it moves to allow, in
+    # the order above: a window of a state reads the windows just solved of the states it
+    # moves to (while they are in the processor's cache), and none waits for another.
+    targets = {
+        state: {
+            target
+            for pair in actions[state]
+            for action in pair
+            for target in action.moves
+            if target != state and target[1] >= 0
+        }
+        for state in order
+    }
+    sweeps = {state: _solve_state(model, values, policy, actions, *state) for state in order}
+    solved = {state: next(sweeps[state]) for state in order}  # from this episode on
     windows = 0
-    for level in reversed(range(len(model.levels))):
-        for phase in (DEPLOY, TRAIN):
-            windows += _solve_state(model, values, policy, actions, phase, level)
+    while any(solved.values()):
+        for state in order:
+            if solved[state]:
+                limit = max([solved[target] - 1 for target in targets[state]] + [0])
+                solved[state] = sweeps[state].send(limit)
+    for state in order:  # each returns the windows it solved
+        try:
+            sweeps[state].send(0)
+        except StopIteration as done:
+            windows += done.value
     return policy, values, windows
 
 
