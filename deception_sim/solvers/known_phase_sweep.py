@@ -155,6 +155,19 @@ def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
     alpha = compact(stay) if isinstance(stay, np.ndarray) else stay
     if isinstance(alpha, np.ndarray):
         alpha = alpha[::-1]
+    else:
+        powers = _powers(float(alpha), length)
+        if powers is not None:
+            # x[k] = a**(k+1) * (end + sum_{i <= k} b[i] / a**(i+1)), k counted back from
+            # the window's end: a cumulative sum, in place (the powers stay near 1, so
+            # nothing is magnified).
+            back = out[::-1]
+            beta_back = inflow[::-1] if isinstance(inflow, np.ndarray) else float(inflow)
+            np.divide(beta_back, powers, out=back)
+            np.cumsum(back, out=back)
+            back += end
+            back *= powers
+            return
     beta = inflow[::-1] if isinstance(inflow, np.ndarray) else np.full(length, float(inflow))
     if np.ndim(alpha) == 0 and alpha != 1.0 and length and beta[-1] != 0.0:
         # Inflow to the window's start: one linear filter, no decaying tail to cut short
@@ -165,6 +178,22 @@ def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
         out[:] = filtered[::-1]
     else:
         out[:] = affine_scan(alpha, beta, end)[:0:-1]
+
+
+_POWERS: dict[float, np.ndarray] = {}
+
+
+def _powers(alpha: float, length: int) -> np.ndarray | None:
+    """``alpha ** (1..length)`` if it stays above 1/2 (else ``None``), made once per factor."""
+    if not 0.0 < alpha < 1.0 or alpha**length < 0.5:
+        return None
+    made = _POWERS.get(alpha)
+    if made is None or made.shape[0] < length:
+        made = np.power(alpha, np.arange(1.0, max(length, MAX_WIDTH) + 1.0))
+        if len(_POWERS) >= 8:
+            _POWERS.clear()
+        _POWERS[alpha] = made
+    return made[:length]
 
 
 def _solve_state(
