@@ -1,12 +1,17 @@
 """Optimal policies: ours against the straightforward implementation and quantecon.
 
-* known phase, N = 10^6: our backward induction (policy iteration over
-  vectorized evaluations) against the plain Python-loop DP and against
-  quantecon's ``backward_induction`` on the same problem in DiscreteDP form
-  (states: training, deployed, modified; a geometric boundary and a constant
-  honeypot rate keep it time-homogeneous, which DiscreteDP needs);
+* known phase, N = 10^3 and 10^6: our backward induction (one exact sweep
+  over the states, vectorized over windows of episodes) against the plain
+  Python-loop DP and against quantecon's ``backward_induction`` on the same
+  problem in DiscreteDP form (states: training, deployed, modified; a
+  geometric boundary and a constant honeypot rate keep it time-homogeneous,
+  which DiscreteDP needs), with the peak memory of ours per episode;
 * clock (no cue), N = 10^5: our optimal stopping over the probe time against
   a Python loop over every probe time;
+* memoryless on the docs' examples: the solver (its dense bracket evaluated
+  in one vectorized pass, short horizons on the scalar path) against the
+  same solver evaluating one candidate at a time on the forward recursion
+  (how it ran before);
 * memoryless, N = 10^5: our bracket + bounded refinement against a brute-force
   grid of 10^4 probabilities (the grid is timed on 200 points and scaled).
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import sys
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -25,7 +31,9 @@ import pandas as pd
 from scipy import stats
 
 from deception_sim import HardUpdate, Memoryless, Payoffs, Schedule, evaluate, optimize
+from deception_sim.exact import batch
 from deception_sim.report import to_markdown
+from deception_sim.solvers import memoryless
 
 P_BOUNDARY, HONEYPOT, DISCOUNT = 2e-6, 1e-4, 0.999999
 
@@ -81,27 +89,93 @@ def clock_loop(schedule: Schedule, rho: float) -> float:
     return best
 
 
-def main() -> int:
+def known_phase_rows() -> list[dict]:
     rows = []
-    n = 10**6
-    geometric = stats.geom(P_BOUNDARY, loc=-1)
-    schedule = Schedule.random_boundary(n, geometric, honeypot_rate=HONEYPOT)
-    pay = Payoffs(discount=DISCOUNT)
-    ours, solution = timed(lambda: optimize(schedule, HardUpdate(), pay))
-    loop, loop_value = timed(lambda: known_phase_loop(n, P_BOUNDARY, HONEYPOT, DISCOUNT))
-    qe, qe_value = timed(lambda: known_phase_quantecon(n, P_BOUNDARY, HONEYPOT, DISCOUNT))
-    for name, seconds, value in (("Python loop", loop, loop_value), ("quantecon", qe, qe_value)):
+    for n in (10**3, 10**6):
+        geometric = stats.geom(P_BOUNDARY, loc=-1)
+        schedule = Schedule.random_boundary(n, geometric, honeypot_rate=HONEYPOT)
+        pay = Payoffs(discount=DISCOUNT)
+        repeat = 3 if n > 10**4 else 20
+        ours = min(timed(lambda: optimize(schedule, HardUpdate(), pay))[0] for _ in range(repeat))  # noqa: B023
+        tracemalloc.start()
+        solution = optimize(schedule, HardUpdate(), pay)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        loop, loop_value = min(
+            timed(lambda: known_phase_loop(n, P_BOUNDARY, HONEYPOT, DISCOUNT))  # noqa: B023
+            for _ in range(1 if n > 10**4 else repeat)
+        )
+        qe, qe_value = timed(lambda: known_phase_quantecon(n, P_BOUNDARY, HONEYPOT, DISCOUNT))  # noqa: B023
+        for name, seconds, value in (
+            ("Python loop", loop, loop_value),
+            ("quantecon", qe, qe_value),
+        ):
+            rows.append(
+                {
+                    "problem": f"known phase, N = {n:.0e}",
+                    "against": name,
+                    "ours (s)": ours,
+                    "theirs (s)": seconds,
+                    "theirs / ours": seconds / ours,
+                    "value difference": abs(value - solution.value),
+                    "ours: peak bytes / episode": peak / n,
+                }
+            )
+    return rows
+
+
+def _docs_memoryless():
+    def hidden(train: int, deploy: int) -> Schedule:
+        pmf = np.zeros(train + deploy + 1)
+        pmf[train - 1 : train + 2] = 1.0 / 3.0
+        return Schedule.random_boundary(train + deploy, pmf, observable=False)
+
+    driver = Schedule.fixed(1, 1, observable=False)
+    yield "driver, v_clean", driver, Payoffs(v_deploy=4, v_overseen=0, v_clean=1)
+    turn = Payoffs(utility="any", v_detected=-0.5, v_clean=0.25)
+    yield "treacherous turn (3, 2)", Schedule.fixed(3, 2, observable=False), turn
+    for train, deploy in ((2, 3), (5, 5), (2, 10)):
+        yield f"information table ({train}, {deploy})", hidden(train, deploy), Payoffs()
+    cue = Schedule.fixed(2, 3, cue_accuracy=0.8, honeypot_rate=0.2)
+    yield "cue 0.8, honeypots 0.2 (tests)", cue, Payoffs(success=0.8)
+
+
+def memoryless_rows() -> list[dict]:
+    rows = []
+    for name, schedule, pay in _docs_memoryless():
+        ours = min(
+            timed(lambda: optimize(schedule, HardUpdate(), pay, "memoryless"))[0]  # noqa: B023
+            for _ in range(5)
+        )
+        value = optimize(schedule, HardUpdate(), pay, "memoryless").value
+        saved = (batch.SCALAR_HORIZON, memoryless._evaluate_all)
+        batch.SCALAR_HORIZON = -1  # the forward recursion for every evaluation
+        memoryless._evaluate_all = lambda *args: 0  # no batch: one candidate at a time
+        try:
+            before, solution = min(
+                (
+                    timed(lambda: optimize(schedule, HardUpdate(), pay, "memoryless"))  # noqa: B023
+                    for _ in range(3)
+                ),
+                key=lambda pair: pair[0],
+            )
+        finally:
+            batch.SCALAR_HORIZON, memoryless._evaluate_all = saved
         rows.append(
             {
-                "problem": "known phase, N = 1e6",
-                "against": name,
+                "problem": f"memoryless: {name}",
+                "against": "one at a time, forward recursion",
                 "ours (s)": ours,
-                "theirs (s)": seconds,
-                "theirs / ours": seconds / ours,
-                "value difference": abs(value - solution.value),
+                "theirs (s)": before,
+                "theirs / ours": before / ours,
+                "value difference": abs(solution.value - value),
             }
         )
+    return rows
 
+
+def main() -> int:
+    rows = known_phase_rows() + memoryless_rows()
     n = 10**5
     hidden = Schedule.random_boundary(n, stats.randint(n // 4, 3 * n // 4), observable=False)
     pay = Payoffs(discount=0.99999)

@@ -25,7 +25,7 @@ from deception_sim import (
     evaluate,
 )
 from deception_sim.montecarlo import simulate
-from deception_sim.solvers import Optimal, optimize
+from deception_sim.solvers import Optimal, known_phase_sweep, optimize
 from deception_sim.solvers import known_phase as known_phase_module
 from deception_sim.testing import payoffs, schedules, update_rules
 
@@ -109,14 +109,48 @@ def test_memoryless_is_never_beaten_by_a_fine_grid(schedule, utility) -> None:
 
 
 # ---------------------------------------------------------------- the solver itself
-def test_policy_iteration_falls_back_to_the_exact_loop() -> None:
+def _the_plain_loop(schedule, update, pay):
+    model = known_phase_module._Model.build(schedule, update, pay)
+    policy, values = known_phase_module.backward_loop(model)
+    return (policy if schedule.kinds is not None else policy[..., 0]), values
+
+
+def test_the_sweep_is_the_plain_backward_loop() -> None:
     schedule = Schedule.random_boundary(6, [0.1, 0.2, 0.2, 0.2, 0.2, 0.1, 0.0], honeypot_rate=0.3)
     update, pay = UpdateRule(detect=0.8, rate=0.5, drift=0.1), Payoffs(v_deploy=3.0)
     fast = known_phase_module.induction(schedule, update, pay)
-    slow = known_phase_module.induction(schedule, update, pay, max_rounds=1)
-    assert slow.method == "backward induction loop"
-    assert np.array_equal(fast.policy, slow.policy)
-    assert slow.mesa == pytest.approx(fast.mesa, abs=1e-12)
+    policy, values = _the_plain_loop(schedule, update, pay)
+    assert fast.method == "one backward sweep over the states"
+    assert np.array_equal(fast.policy, policy)
+    np.testing.assert_allclose(fast.values.mesa, values.mesa, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fast.values.base, values.base, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=60)
+@given(
+    observable(max_horizon=40),
+    update_rules(),
+    payoffs(extended=True),
+    st.sampled_from([(1, 1, 1), (2, 2, 3), (256, 8, 64)]),
+)
+def test_the_sweep_in_small_windows_is_the_plain_backward_loop(schedule, update, pay, sizes):
+    # Windows of one or two episodes, and stepping after every short run, so that every
+    # path of the sweep (a wrong guess, stepping, growing windows) meets the loop.
+    if known_phase_module.unsupported(schedule, pay) is not None:
+        return
+    start, short, steps = sizes
+    sweep = known_phase_sweep
+    saved = (sweep.START_WIDTH, sweep.SHORT_RUN, sweep.SHORT_RUNS, sweep.STEPS)
+    try:
+        sweep.START_WIDTH, sweep.SHORT_RUN, sweep.SHORT_RUNS = start, short, 1
+        sweep.STEPS = steps
+        fast = known_phase_module.induction(schedule, update, pay)
+    finally:
+        sweep.START_WIDTH, sweep.SHORT_RUN, sweep.SHORT_RUNS, sweep.STEPS = saved
+    policy, values = _the_plain_loop(schedule, update, pay)
+    assert np.array_equal(fast.policy, policy)
+    np.testing.assert_allclose(fast.values.mesa, values.mesa, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(fast.values.base, values.base, rtol=1e-11, atol=1e-11)
 
 
 def test_modified_selves_choose_for_themselves() -> None:

@@ -8,6 +8,7 @@ numbers derived on paper from the model page.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import pytest
@@ -27,6 +28,7 @@ from deception_sim import (
     UpdateRule,
     evaluate,
 )
+from deception_sim.exact import batch
 from deception_sim.testing import models, schedules, update_rules
 
 SCALARS = (
@@ -342,6 +344,26 @@ def test_evaluate_on_the_hand_checked_models(model):
 @given(models())
 def test_evaluate_agrees_with_brute_force(model):
     assert_agrees(*model)
+
+
+@contextlib.contextmanager
+def _forward_recursion_only():
+    """``evaluate`` without its scalar path: the forward recursion at every horizon."""
+    saved = batch.SCALAR_HORIZON
+    batch.SCALAR_HORIZON = -1
+    try:
+        yield
+    finally:
+        batch.SCALAR_HORIZON = saved
+
+
+@settings(max_examples=200)
+@given(models(extended=True))
+def test_the_forward_recursion_agrees_with_brute_force(model):
+    # Short horizons take the scalar path (the test above); long ones the forward
+    # recursion, checked here on the same short models.
+    with _forward_recursion_only():
+        assert_agrees(*model)
 
 
 def _without_drift(model):

@@ -8,17 +8,19 @@ by the forward pass over its tree (:mod:`deception_sim.exact.tree`).
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
 import pandas as pd
 
-from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule
 from ..strategies import Strategy, checked_table
-from . import forward, totals
+from . import batch, forward, totals
 from .result import Result
 from .tree import evaluate_controller
+
+_HARD_UPDATE = HardUpdate()
+_PAYOFFS = Payoffs()
 
 
 def check_model(
@@ -69,29 +71,36 @@ def evaluate(
     >>> evaluate(Plan("BBAAA"), maze).mesa
     3.0
     """
-    update = HardUpdate() if update is None else update
-    payoffs = Payoffs() if payoffs is None else payoffs
-    check_model(policy, schedule, update, payoffs)
-    if not isinstance(curves, bool):
+    update = _HARD_UPDATE if update is None else update
+    payoffs = _PAYOFFS if payoffs is None else payoffs
+    if not (
+        isinstance(policy, Strategy)
+        and isinstance(schedule, Schedule)
+        and isinstance(update, UpdateRule)
+        and isinstance(payoffs, Payoffs)
+    ):
+        check_model(policy, schedule, update, payoffs)
+    if curves is not True and curves is not False:
         raise ValueError(f"curves must be True or False, got {curves!r}")
     tree = policy.controller(schedule, update, payoffs)
+    table = None
     if tree is not None:
         found = evaluate_controller(tree, schedule, update, payoffs)
         scalars, frame = from_tree_curves(found, schedule, payoffs)
         table = frame if curves else None
     else:
-        levels = len(objective_levels(update, payoffs.indifference))
-        recursion = forward.run(checked_table(policy, schedule, levels), schedule, update, payoffs)
-        scalars = totals.totals(recursion)
-        table = totals.curves(recursion) if curves else None
-    return Result(
-        policy=policy,
-        schedule=schedule,
-        update=update,
-        payoffs=payoffs,
-        computed_curves=table,
-        **dataclasses.asdict(scalars),
-    )
+        # A short horizon: the recursion as a loop in Python floats (see exact.batch).
+        short = None if curves else batch.scalar_totals(policy, schedule, update, payoffs)
+        if short is not None:
+            scalars = short
+        else:
+            levels = len(batch.levels_of(update, payoffs))
+            recursion = forward.run(
+                checked_table(policy, schedule, levels), schedule, update, payoffs
+            )
+            scalars = totals.totals(recursion)
+            table = totals.curves(recursion) if curves else None
+    return Result.of(policy, schedule, update, payoffs, scalars, table)
 
 
 def from_tree_curves(

@@ -39,7 +39,7 @@ from ..model.episode import (
     detect_and_success,
     drift_rate,
 )
-from .scan import affine_scan, compact
+from .scan import affine_scan, compact, constant_runs
 
 _NO_KILL, _KILL_DEFECTION, _KILL_SUCCESS = "none", "defection", "success"
 
@@ -72,6 +72,62 @@ def _mix(on_train_cue: Number, on_deploy_cue: Number, p_train_cue: float) -> Num
     if on_train_cue is on_deploy_cue or np.array_equal(on_train_cue, on_deploy_cue):
         return on_train_cue  # a strategy that ignores the cue
     return p_train_cue * on_train_cue + (1.0 - p_train_cue) * on_deploy_cue
+
+
+@dataclass(frozen=True)
+class States:
+    """A chain's solved states over a phase's window (``T + 1`` values each).
+
+    ``rows[r]`` is state ``index[r]`` (increasing); a state that never holds
+    mass (nothing starts or arrives there) is left out: it is zero
+    throughout, and neither scanned nor stored. State ``i`` is at objective
+    level ``i % levels`` (with ``counts`` blocks of levels, block ``i // levels``).
+    """
+
+    rows: list[np.ndarray]
+    index: list[int]
+    levels: int
+
+    def row(self, i: int) -> np.ndarray | None:
+        """State ``i``'s values, ``None`` if it never holds mass."""
+        for r, j in enumerate(self.index):
+            if j == i:
+                return self.rows[r]
+            if j > i:
+                break
+        return None
+
+    def total(self, length: int, per_level: np.ndarray | None = None) -> np.ndarray:
+        """``sum_i x_i[t]`` over the first ``length`` values, each weighted by its level's
+        row of ``per_level`` (an array over ``(level, t)``) if given (a new array)."""
+        if not self.rows:
+            return np.zeros(length)
+        out = None
+        for row, i in zip(self.rows, self.index, strict=True):
+            if per_level is None:
+                term = row[:length]
+            else:
+                term = row[:length] * per_level[i % self.levels]
+            if out is None:
+                out = term.copy() if per_level is None else term
+            else:
+                out += term
+        assert out is not None
+        return out
+
+    def since(self, first: int) -> States:
+        """The states from ``first`` on (a count's block of levels and those after it)."""
+        kept = [(row, i) for row, i in zip(self.rows, self.index, strict=True) if i >= first]
+        return States([row for row, _ in kept], [i for _, i in kept], self.levels)
+
+    def by_level(self) -> States:
+        """Summed over the blocks of levels: one state per level."""
+        rows: dict[int, np.ndarray] = {}
+        for row, i in zip(self.rows, self.index, strict=True):
+            j = i % self.levels
+            rows[j] = row.copy() if j not in rows else rows[j] + row
+        order = sorted(rows)
+        return States([rows[j] for j in order], order, self.levels)
 
 
 @dataclass(frozen=True)
@@ -137,34 +193,45 @@ class _Phase:
             value = getattr(self.rates, name)
         return _nonzero(value) is None
 
-    def live(self, states: np.ndarray) -> Number:
+    def live(self, states: States) -> Number:
         """Over the window: the probability of being live (scaled)."""
-        return _scaled(self._live(states), self.scale)
+        return _scaled_in_place(states.total(self.length), self.scale)
 
-    def defect(self, states: np.ndarray) -> Number:
+    def defect(self, states: States) -> Number:
         """Over the window: the probability of defecting in each episode."""
-        if np.ndim(self.a) == 2:
-            defect = np.einsum("jt,jt->t", states[:, : self.length], self.a)
+        defect: Number
+        if isinstance(self.a, np.ndarray) and self.a.ndim == 2:
+            defect = states.total(self.length, self.a)
         else:
-            defect = _scaled(self._live(states), self.a)
-        return _scaled(defect, self.scale)
+            defect = _scaled_in_place(states.total(self.length), self.a)
+        return _scaled_in_place(defect, self.scale)
 
-    def part(self, name: str, states: np.ndarray, defect: Number) -> Number:
+    def part(self, name: str, states: States, defect: Number) -> Number:
         """Over the window: the probability of ``"update"`` or ``"success"``, or the expected
         ``"mesa"`` or ``"open_value"``, per episode (``defect`` is :meth:`defect` of ``states``)."""
         if self.kinds is None:
             assert self.rates is not None
             return _scaled(defect, getattr(self.rates, name))
         value = getattr(self.kinds, name)
-        if np.ndim(value) == 2:
-            total = np.einsum("jt,jt->t", states[:, : self.length], value)
+        total: Number
+        if isinstance(value, np.ndarray) and value.ndim == 2:
+            total = states.total(self.length, value)
         else:
-            total = _scaled(self._live(states), value)
-        return _scaled(total, self.scale)
+            total = _scaled_in_place(states.total(self.length), value)
+        return _scaled_in_place(total, self.scale)
 
-    def _live(self, states: np.ndarray) -> np.ndarray:
-        span = states[:, : self.length]
-        return span[0] if span.shape[0] == 1 else span.sum(axis=0)
+
+def _scaled_in_place(values: Number, factor: Number | None) -> Number:
+    """:func:`_scaled` of values the caller owns: an array is multiplied in place."""
+    if isinstance(values, np.ndarray) and factor is not None:
+        if np.ndim(factor) == 0:
+            if factor == 0.0:
+                return 0.0
+            if factor == 1.0:
+                return values
+        values *= factor
+        return values
+    return _scaled(values, factor)
 
 
 def _scaled(values: Number, factor: Number | None) -> Number:
@@ -198,12 +265,12 @@ class Recursion:
     levels: int
     train: _Phase
     deploy: _Phase
-    kept_train: np.ndarray
-    kept_deploy: np.ndarray
-    clean_train: np.ndarray
-    clean_deploy: np.ndarray
-    safe_train: np.ndarray | None
-    safe_deploy: np.ndarray | None
+    kept_train: States
+    kept_deploy: States
+    clean_train: States
+    clean_deploy: States
+    safe_train: States | None
+    safe_deploy: States | None
 
 
 def run(table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Recursion:
@@ -355,56 +422,100 @@ class _Chains:
             stay = np.maximum(stay, 0.0)
         return stay, updated, drifted, succeeded
 
-    def _levels(self, phase: _Phase, kill: str, inflow, counts: int = 1) -> np.ndarray:
+    def _levels(self, phase: _Phase, kill: str, inflow, counts: int = 1) -> States:
         """Solve every state in order; ``inflow(i)`` gives its start value and arrivals.
 
         The states are ``counts`` blocks of the levels (state ``c * levels + j``:
         ``c`` successes so far, level ``j``); a success moves a state of block
-        ``c`` to block ``c + 1``, and out of the chain from the last block.
+        ``c`` to block ``c + 1``, and out of the chain from the last block. A
+        state that nothing starts in or flows into is never scanned (with
+        drift, most levels of most chains): it stays out of the result.
         """
         size = len(self.levels)
-        states = np.zeros((counts * size, phase.length + 1))
+        after_update = self.levels.after_update.tolist()
+        after_drift = self.levels.after_drift.tolist()
         shared = None if phase.per_level else self.moves(phase, 0, kill)
+        # Whether a coefficient array moves any mass, and its runs of a constant value,
+        # found once per array (kept with the array: an identity is not reused meanwhile).
+        flowing: dict[int, tuple[np.ndarray, bool]] = {}
+        pieces: dict[int, tuple[np.ndarray, list[tuple[int, int, float]] | None]] = {}
+
+        def moves_mass(moved: Number | None) -> bool:
+            if moved is None:
+                return False
+            if not isinstance(moved, np.ndarray):
+                return moved != 0.0
+            if shared is None:  # per-level coefficients: each level's are its own
+                return bool(moved.any())
+            if id(moved) not in flowing:
+                flowing[id(moved)] = (moved, bool(moved.any()))
+            return flowing[id(moved)][1]
+
+        def runs(stay: Number) -> list[tuple[int, int, float]] | None:
+            # A factor that changes a few times is solved run by run.
+            if not isinstance(stay, np.ndarray):
+                return None
+            if shared is None:
+                return constant_runs(stay)
+            if id(stay) not in pieces:
+                pieces[id(stay)] = (stay, constant_runs(stay))
+            return pieces[id(stay)][1]
+
         received: list[np.ndarray | None] = [None] * (counts * size)
+        rows: list[np.ndarray] = []
+        index: list[int] = []
         for i in range(counts * size):
             block, j = divmod(i, size)
-            stay, updated, drifted, succeeded = shared or self.moves(phase, j, kill)
             x0, arrivals = inflow(i)
-            beta = received[i]
+            beta, received[i] = received[i], None
             if arrivals is not None:
-                beta = arrivals if beta is None else beta + arrivals
-            states[i] = affine_scan(stay, beta, x0, n=phase.length)
+                if beta is None:
+                    beta = arrivals
+                else:
+                    beta += arrivals  # the flows' sum is this chain's own array
+            if beta is None and x0 == 0.0:
+                continue  # nothing ever gets here
+            stay, updated, drifted, succeeded = shared or self.moves(phase, j, kill)
+            state = affine_scan(stay, beta, x0, n=phase.length, runs=runs(stay))
+            rows.append(state)
+            index.append(i)
+            if x0 == 0.0 and not (beta is not None and beta[:-1].any()):
+                continue  # no mass before the window's end: nothing flows on from here
             offset = block * size
-            flows = [
-                (self.levels.after_update[j], updated),
-                (self.levels.after_drift[j], drifted),
-            ]
+            flows = [(after_update[j], updated), (after_drift[j], drifted)]
             if block + 1 < counts:
                 flows.append((j + size, succeeded))  # a success that does not meet the goal
             for target, moved in flows:
-                if moved is None or target < 0 or target == j:
+                if target < 0 or target == j or not moves_mass(moved):
                     continue
                 target = target + offset
-                flow = moved * states[i, :-1]
-                received[target] = flow if received[target] is None else received[target] + flow
-        return states
+                before = received[target]
+                if before is None:
+                    received[target] = moved * state[:-1]
+                else:
+                    before += moved * state[:-1]
+        return States(rows, index, size)
 
-    def train_chain(self, kill: str, counts: int = 1) -> np.ndarray:
+    def train_chain(self, kill: str, counts: int = 1) -> States:
         """``Y[j, t]``: an agent trained for ever is at state ``j`` before episode ``t+1``."""
         return self._levels(self.train, kill, lambda j: (float(j == 0), None), counts)
 
-    def deploy_chain(self, train: np.ndarray, kill: str, counts: int = 1) -> np.ndarray:
+    def deploy_chain(self, train: States, kill: str, counts: int = 1) -> States:
         """``Z[j, t - first]``: deployed and at state ``j`` before episode ``t+1``."""
         first, last = self.deploy.start, self.train.stop
         # Arrivals at the boundary T = t + 1 land in Z[:, t + 1 - first].
         arrivals = self.pmf[first + 1 : last + 1]
+        rows = dict(zip(train.index, train.rows, strict=True))
 
         def inflow(j: int) -> tuple[float, np.ndarray | None]:
-            x0 = float(self.pmf[first] * train[j, first])
+            row = rows.get(j)
+            if row is None:
+                return 0.0, None
+            x0 = float(self.pmf[first] * row[first])
             if last == first:
                 return x0, None
             beta = np.empty(self.deploy.length)
-            np.multiply(arrivals, train[j, first + 1 : last + 1], out=beta[: last - first])
+            np.multiply(arrivals, row[first + 1 : last + 1], out=beta[: last - first])
             beta[last - first :] = 0.0
             return x0, beta
 

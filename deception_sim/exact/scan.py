@@ -23,6 +23,7 @@ factors makes chunks short: that costs time, never accuracy.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -53,13 +54,41 @@ def compact(values: np.ndarray) -> np.ndarray | float:
     return values
 
 
+RUNS = 64
+"""Most runs of a constant factor that :func:`constant_runs` reports (beyond: ``None``)."""
+
+
+def constant_runs(alpha: np.ndarray, most: int = RUNS) -> list[tuple[int, int, float]] | None:
+    """``(start, stop, value)`` of the runs of equal factors, or ``None`` if there are more
+    than ``most`` (a table that switches a few times: a threshold, a plan, a Bayesian
+    agent's posterior crossing its threshold).
+
+    >>> constant_runs(np.array([0.5, 0.5, 1.0, 1.0, 1.0]))
+    [(0, 2, 0.5), (2, 5, 1.0)]
+    """
+    n = alpha.shape[0]
+    if n == 0:
+        return []
+    changes = alpha[1:] != alpha[:-1]
+    if int(np.count_nonzero(changes)) >= most:
+        return None
+    edges = [0, *(np.flatnonzero(changes) + 1).tolist(), n]
+    return [(lo, hi, float(alpha[lo])) for lo, hi in itertools.pairwise(edges)]
+
+
 def affine_scan(
-    alpha: np.ndarray | float, beta: np.ndarray | None, x0: float, n: int | None = None
+    alpha: np.ndarray | float,
+    beta: np.ndarray | None,
+    x0: float,
+    n: int | None = None,
+    runs: list[tuple[int, int, float]] | None = None,
 ) -> np.ndarray:
     """Solve ``x[t+1] = alpha[t] x[t] + beta[t]`` for ``t < n``; return ``x`` (length n+1).
 
     ``beta=None`` means no inflow (a pure product). ``alpha`` may be one number
-    for every step (then give ``n`` when there is no ``beta``).
+    for every step (then give ``n`` when there is no ``beta``). ``runs`` (from
+    :func:`constant_runs` of ``alpha``, when a caller solves several states with
+    the same factors) solves each run of a constant factor as such.
 
     >>> affine_scan(np.array([0.5, 0.0, 1.0]), np.array([0.0, 0.25, 0.5]), 1.0).tolist()
     [1.0, 0.5, 0.25, 0.75]
@@ -70,32 +99,60 @@ def affine_scan(
         steps = beta.shape[0] if beta is not None else n
         if steps is None:
             raise ValueError("affine_scan needs n when alpha is one number and beta is None")
-        if beta is None:
-            return _geometric(float(alpha), x0, steps)
         x = np.empty(steps + 1)
         x[0] = x0
-        if alpha == 1.0:  # nothing ever leaves: a running sum
-            np.cumsum(beta, out=x[1:])
-            x[1:] += x0
-        else:  # a constant factor: a first-order linear filter, one pass in C
-            # After the last inflow the state only decays: a power, which stops at SAFE
-            # instead of creeping through (slow, and here meaningless) denormal numbers.
-            nonzero = np.flatnonzero(beta)
-            stop = int(nonzero[-1]) + 1 if nonzero.size else 0
-            if stop:
-                from scipy.signal import lfilter  # imported here: it costs ~0.3 s
-
-                filtered = lfilter([1.0], [1.0, -float(alpha)], beta[:stop], zi=[alpha * x0])
-                x[1 : stop + 1] = filtered[0]
-            x[stop:] = _geometric(float(alpha), float(x[stop]), steps - stop)
+        _constant(float(alpha), beta, x)
         return x
     assert isinstance(alpha, np.ndarray)
     n = alpha.shape[0]
     x = np.empty(n + 1)
     x[0] = x0
+    if runs is not None:
+        for lo, hi, value in runs:  # each run in place, from the state at its start
+            _constant(value, None if beta is None else beta[lo:hi], x[lo : hi + 1])
+        return x
     if n:
         _solve(alpha, beta, x0, x[1:])
     return x
+
+
+def _constant(alpha: float, beta: np.ndarray | None, x: np.ndarray) -> None:
+    """Fill ``x[1:]`` from ``x[0]`` for a constant factor."""
+    steps = x.shape[0] - 1
+    x0 = float(x[0])
+    if beta is not None and steps and beta[0] == 0.0:
+        # Nothing arrives at first (a flow from a level not reached yet, arrivals that
+        # start with the boundary's support): only a power until the first inflow.
+        inflow = beta != 0.0
+        start = int(inflow.argmax())
+        if not inflow[start]:
+            beta, start = None, steps
+        if start:
+            x[: start + 1] = _geometric(alpha, x0, start)
+            if beta is not None:
+                _constant(alpha, beta[start:], x[start:])
+            return
+    if beta is None:
+        x[:] = _geometric(alpha, x0, steps)
+    elif alpha == 1.0:  # nothing ever leaves: a running sum
+        np.cumsum(beta, out=x[1:])
+        x[1:] += x0
+    else:  # a first-order linear filter, one pass in C
+        # After the last inflow the state only decays: a power, which stops at SAFE
+        # instead of creeping through (slow, and here meaningless) denormal numbers.
+        if steps and beta[-1] != 0.0:
+            stop = steps  # inflow to the end (the usual case: no search)
+        else:
+            inflow = beta[::-1] != 0.0
+            last = int(inflow.argmax())  # the last inflow, counted from the end
+            stop = steps - last if steps and inflow[last] else 0
+        if stop:
+            from scipy.signal import lfilter  # imported here: it costs ~0.3 s
+
+            filtered = lfilter([1.0], [1.0, -alpha], beta[:stop], zi=[alpha * x0])
+            x[1 : stop + 1] = filtered[0]
+        if stop < steps:
+            x[stop:] = _geometric(alpha, float(x[stop]), steps - stop)
 
 
 def _geometric(ratio: float, x0: float, n: int) -> np.ndarray:

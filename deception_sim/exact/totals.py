@@ -10,18 +10,17 @@ defects) is shared with the evaluation of policies with memory.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..model import Payoffs, Schedule
 from ..model.episode import Number
-from .forward import Recursion, _Phase
+from .forward import Recursion, States, _Phase
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     """The scalar results of one evaluation (named as in :mod:`deception_sim.model.measures`)."""
 
     mesa: float
@@ -48,30 +47,24 @@ def _both(rec: Recursion, weight: np.ndarray | None, train: Number, deploy: Numb
     return _wsum(train, weight, rec.train) + _wsum(deploy, weight, rec.deploy)
 
 
-def _goal(rec: Recursion) -> tuple[np.ndarray, np.ndarray]:
+def _goal(rec: Recursion) -> tuple[States, States]:
     """The safe chain's states with one success to go (whose next success meets the goal)."""
     assert rec.safe_train is not None and rec.safe_deploy is not None
     if rec.payoffs.needed == 1:
         return rec.safe_train, rec.safe_deploy
     last = (rec.payoffs.needed - 1) * rec.levels
-    return rec.safe_train[last:], rec.safe_deploy[last:]
+    return rec.safe_train.since(last), rec.safe_deploy.since(last)
 
 
-def _open(rec: Recursion) -> tuple[np.ndarray, np.ndarray]:
+def _open(rec: Recursion) -> tuple[States, States]:
     """The safe chain's states summed over the counts of successes (the goal is open)."""
     assert rec.safe_train is not None and rec.safe_deploy is not None
     if rec.payoffs.needed == 1:
         return rec.safe_train, rec.safe_deploy
-    blocks = (rec.payoffs.needed, rec.levels)
-    train, deploy = (
-        s.reshape(*blocks, s.shape[-1]).sum(axis=0) for s in (rec.safe_train, rec.safe_deploy)
-    )
-    return train, deploy
+    return rec.safe_train.by_level(), rec.safe_deploy.by_level()
 
 
-def _parts(
-    rec: Recursion, name: str, train: np.ndarray, deploy: np.ndarray
-) -> tuple[Number, Number]:
+def _parts(rec: Recursion, name: str, train: States, deploy: States) -> tuple[Number, Number]:
     """Per episode, in each phase's window: ``name`` (see :meth:`_Phase.part`) of these states."""
     return (
         rec.train.part(name, train, rec.train.defect(train)),
@@ -114,27 +107,41 @@ def totals(rec: Recursion) -> Totals:
     else:
         weight = (1.0 if reach is None else reach) * payoffs.discount ** np.arange(n)
     defect_train, defect_deploy = train.defect(rec.kept_train), deploy.defect(rec.kept_deploy)
+    sums: dict[tuple[int, int], float] = {}
 
-    def kept(name: str) -> tuple[Number, Number]:
-        return (
-            train.part(name, rec.kept_train, defect_train),
-            deploy.part(name, rec.kept_deploy, defect_deploy),
-        )
+    def kept_sum(name: str, by: np.ndarray | None) -> float:
+        """``sum_t by[t] * (name's part of the plain chain)``; where a defection's rate is
+        one number, that number times the weighted defections (summed once)."""
+        total = 0.0
+        for phase, states, defect in (
+            (train, rec.kept_train, defect_train),
+            (deploy, rec.kept_deploy, defect_deploy),
+        ):
+            rate = None if phase.rates is None else getattr(phase.rates, name)
+            if phase.kinds is None and rate is not None and np.ndim(rate) == 0:
+                key = (id(defect), id(by))
+                if key not in sums:
+                    sums[key] = _wsum(defect, by, phase)
+                total += float(rate) * sums[key]
+            else:
+                total += _wsum(phase.part(name, states, defect), by, phase)
+        return total
 
     if payoffs.utility == "count":
-        mesa = _both(rec, weight, *kept("mesa"))
+        mesa = kept_sum("mesa", weight)
     else:
         mesa = _both(rec, weight, *_parts(rec, "success", *_goal(rec)))
         if payoffs.v_detected != 0.0:
             mesa += _both(rec, weight, *_parts(rec, "open_value", *_open(rec)))
     defects = _both(rec, weight, defect_train, defect_deploy)
     base = (n if weight is None else float(weight.sum())) - defects
-    harm = _both(rec, reach, *kept("success"))
-    updates = _both(rec, reach, *kept("update"))
+    harm = kept_sum("success", reach)
+    updates = kept_sum("update", reach)
     if n == 0:
         p_intact = 1.0
     elif reach is None:
-        p_intact = float(rec.kept_deploy[0, -1]) if len(rec.kept_deploy) else 0.0
+        intact = rec.kept_deploy.row(0)
+        p_intact = 0.0 if intact is None else float(intact[-1])
     else:
         # The run ends after episode t with probability reach[t] * (1 - c), or after the last.
         ends = reach * (1.0 - c)
@@ -175,17 +182,20 @@ def _intact_after(rec: Recursion) -> np.ndarray:
     """``P(k = m = 0 after episode t)``, t = 1..n (level 0 is the intact objective)."""
     n = rec.schedule.horizon
     out = np.zeros(n)
-    kept_train, kept_deploy = rec.kept_train, rec.kept_deploy
-    if n == 0 or kept_train.shape[0] == 0:
+    kept_train, kept_deploy = rec.kept_train.row(0), rec.kept_deploy.row(0)
+    if n == 0:
         return out
     last, first = rec.train.stop, rec.deploy.start
-    out[:last] = rec.schedule.survival()[1 : last + 1] * kept_train[0, 1:]
+    if kept_train is not None:
+        out[:last] = rec.schedule.survival()[1 : last + 1] * kept_train[1:]
     # Z[0, t + 1 - first] is intact and deployed after episode t (arrivals at T = t + 1
     # included), for t = first - 1 .. n - 1.
+    if kept_deploy is None:
+        return out
     if first == 0:
-        out += kept_deploy[0, 1:]
+        out += kept_deploy[1:]
     else:
-        out[first - 1 :] += kept_deploy[0]
+        out[first - 1 :] += kept_deploy
     return out
 
 

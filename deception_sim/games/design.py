@@ -410,7 +410,7 @@ def design_curve(
     >>> from functools import partial
     >>> curve = design_curve(partial(random_audits, 0, 10), [0.0, 0.5],
     ...                      payoffs=Payoffs(utility="any"))
-    >>> curve[["parameter", "overseen", "safety"]].round(12).to_dict("list")
+    >>> (curve[["parameter", "overseen", "safety"]].round(12) + 0.0).to_dict("list")
     {'parameter': [0.0, 0.5], 'overseen': [0.0, 5.0], 'safety': [0.0, 0.5]}
     """
     payoffs = Payoffs() if payoffs is None else payoffs

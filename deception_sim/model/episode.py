@@ -46,12 +46,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from .kinds import Kind
 from .payoffs import Payoffs
 from .update import UpdateRule
+
+_PAYOFFS = Payoffs()
 
 UNCHANGED, UPDATED, DRIFTED = 0, 1, 2
 """How an episode moves the agent's objective (an index into :data:`MOVES`)."""
@@ -103,6 +106,9 @@ def detect_and_success(
 def branches(update: UpdateRule, payoffs: Payoffs, kind: Kind | None = None) -> tuple[Branch, ...]:
     """Every branch of an episode (of ``kind``, if the schedule has kinds), in the table's order.
 
+    The model objects are immutable, and so are the branches: they are made once per
+    model (the engines ask for them often).
+
     >>> from deception_sim import HardUpdate, Payoffs
     >>> [(b.name, b.probability, b.move) for b in branches(HardUpdate(), Payoffs())][:2]
     [('detected', 1.0, 1), ('missed', 0.0, 0)]
@@ -111,6 +117,11 @@ def branches(update: UpdateRule, payoffs: Payoffs, kind: Kind | None = None) -> 
     >>> [(b.name, b.probability) for b in branches(UpdateRule(detect=0.5), through)][:3]
     [('detected', 0.5), ('missed_succeeded', 0.25), ('missed_failed', 0.25)]
     """
+    return _branches(update, payoffs, kind)
+
+
+@lru_cache(maxsize=1024)
+def _branches(update: UpdateRule, payoffs: Payoffs, kind: Kind | None) -> tuple[Branch, ...]:
     d, s = detect_and_success(update, payoffs, kind)
     v_o, v_x, v_d = payoffs.v_overseen, payoffs.v_detected, payoffs.v_deploy
     watched_move = DRIFTED if update.drift > 0.0 else UNCHANGED
@@ -163,6 +174,21 @@ def defection_rates(
     >>> r.update, r.success, r.mesa
     (0.125, 0.375, 1.0)
     """
+    if isinstance(overseen, float):  # one number: made once per model (and kind)
+        return _defection_rates(overseen, update, payoffs, kind)
+    return _summed(overseen, update, payoffs, kind)
+
+
+@lru_cache(maxsize=1024)
+def _defection_rates(
+    overseen: float, update: UpdateRule, payoffs: Payoffs, kind: Kind | None
+) -> DefectionRates:
+    return _summed(overseen, update, payoffs, kind)
+
+
+def _summed(
+    overseen: Number, update: UpdateRule, payoffs: Payoffs, kind: Kind | None
+) -> DefectionRates:
     names = ("update", "success", "mesa", "open_value")
     watched: dict[str, Number] = dict.fromkeys(names, 0.0)
     free: dict[str, Number] = dict.fromkeys(names, 0.0)
@@ -203,7 +229,7 @@ def drift_rate(overseen: Number, update: UpdateRule) -> Number:
     (0.5, 0.0)
     """
     total: Number = 0.0
-    for branch in branches(update, Payoffs()):
+    for branch in branches(update, _PAYOFFS):  # a compliance's moves: no payoff in them
         if not branch.defect and branch.move == DRIFTED:
             oversight = overseen if branch.overseen else _complement(overseen)
             total = _plus(total, _times(oversight, branch.probability))
@@ -268,8 +294,13 @@ def agent_rates(
     return AgentRates(**sums)
 
 
+def _number(x: Number) -> bool:
+    """Whether ``x`` is one number (a float, the usual case, is told without numpy)."""
+    return isinstance(x, float) or np.ndim(x) == 0
+
+
 def _zero(x: Number) -> bool:
-    return bool(np.ndim(x) == 0 and x == 0.0)
+    return bool(_number(x) and x == 0.0)
 
 
 def _complement(x: Number) -> Number:
@@ -280,9 +311,9 @@ def _times(a: Number, b: Number) -> Number:
     """``a * b`` that keeps numbers as numbers and skips work for 0 and 1."""
     if _zero(a) or _zero(b):
         return 0.0
-    if np.ndim(a) == 0 and a == 1.0:
+    if _number(a) and a == 1.0:
         return b
-    if np.ndim(b) == 0 and b == 1.0:
+    if _number(b) and b == 1.0:
         return a
     return a * b
 

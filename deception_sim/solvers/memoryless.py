@@ -25,6 +25,7 @@ from scipy import optimize as sciopt
 from scipy.stats import qmc
 
 from ..exact import evaluate
+from ..exact.batch import evaluate_tables
 from ..model import Payoffs, Schedule, UpdateRule
 from ..strategies import Memoryless, checked_table
 from ..strategies.optimal import Optimal
@@ -57,11 +58,19 @@ def solve(
             cache[key] = evaluate(policy, schedule, update, payoffs).mesa
         return cache[key]
 
+    def bracket(points: np.ndarray) -> None:
+        nonlocal evaluations
+
+        def tables_of(keys: np.ndarray) -> np.ndarray:
+            return _plain_tables(keys, schedule)
+
+        evaluations += _evaluate_all(points, cache, tables_of, schedule, update, payoffs)
+
     informative = schedule.cue_accuracy > 0.5
     if informative:
-        best, grid_values = _two_dimensional(value)
+        best, grid_values = _two_dimensional(value, bracket)
     else:
-        best, grid_values = _one_dimensional(value)
+        best, grid_values = _one_dimensional(value, bracket)
     p = tuple(float(x) for x in best)
     best_policy = Memoryless({"train": p[0], "deploy": p[1]})
     final = evaluate(best_policy, schedule, update, payoffs)
@@ -83,8 +92,41 @@ def solve(
     )
 
 
-def _one_dimensional(value) -> tuple[tuple[float, float], np.ndarray]:
+def _evaluate_all(points, cache, tables_of, schedule, update, payoffs) -> int:
+    """Evaluate the points of a bracket not yet in ``cache`` in one vectorized pass
+    (:func:`deception_sim.exact.batch.evaluate_tables`) and put them in it; returns how
+    many. ``tables_of`` makes their decision tables (those of the memoryless policies
+    they stand for), and the values are those ``evaluate`` gives for each alone."""
+    missing = list(dict.fromkeys(tuple(float(v) for v in point) for point in points))
+    missing = [key for key in missing if key not in cache]
+    if not missing:
+        return 0
+    found = evaluate_tables(tables_of(np.array(missing)), schedule, update, payoffs)["mesa"]
+    cache.update(zip(missing, found.tolist(), strict=True))
+    return len(missing)
+
+
+def _plain_tables(points: np.ndarray, schedule: Schedule) -> np.ndarray:
+    """``Memoryless({"train": a, "deploy": b})``'s table for each point ``(a, b)``."""
+    return np.broadcast_to(points[:, None, :], (len(points), schedule.horizon, 2))
+
+
+def _kind_tables(points: np.ndarray, schedule: Schedule, cells) -> np.ndarray:
+    """The table of the memoryless policy with one probability per (kind, cue) cell, for
+    each point (a cell that cannot occur plays 0)."""
+    kinds = schedule.kinds
+    assert kinds is not None
+    per_cell = np.zeros((len(points), 2, len(kinds)))
+    for column, (j, cues) in enumerate(cells):
+        for cue in cues:
+            per_cell[:, cue, j] = points[:, column]
+    return np.broadcast_to(per_cell[:, None], (len(points), schedule.horizon, 2, len(kinds)))
+
+
+def _one_dimensional(value, bracket=None) -> tuple[tuple[float, float], np.ndarray]:
     grid = np.linspace(0.0, 1.0, GRID_1D)
+    if bracket is not None:
+        bracket(np.column_stack([grid, grid]))
     scores = np.array([value(p, p) for p in grid])
     candidates = [(scores[i], grid[i]) for i in range(GRID_1D)]
     for i in _best_indices(scores, STARTS):
@@ -101,8 +143,11 @@ def _one_dimensional(value) -> tuple[tuple[float, float], np.ndarray]:
     return (p, p), np.column_stack([grid, scores])
 
 
-def _two_dimensional(value) -> tuple[tuple[float, float], np.ndarray]:
+def _two_dimensional(value, bracket=None) -> tuple[tuple[float, float], np.ndarray]:
     axis = np.linspace(0.0, 1.0, GRID_2D)
+    if bracket is not None:
+        a, b = np.meshgrid(axis, axis, indexing="ij")
+        bracket(np.column_stack([a.ravel(), b.ravel()]))
     scores = np.array([[value(a, b) for b in axis] for a in axis])
     candidates = [
         (scores[i, j], (axis[i], axis[j])) for i in range(GRID_2D) for j in range(GRID_2D)
@@ -225,26 +270,36 @@ def _solve_kinds(
             cache[key] = evaluate(policy_of(key), schedule, update, payoffs).mesa
         return cache[key]
 
+    def bracket(points: np.ndarray) -> None:
+        nonlocal evaluations
+        # The one- and two-dimensional brackets give (a, b) pairs; one cell reads a.
+        keys = points[:, : len(cells)]
+
+        def tables_of(keys: np.ndarray) -> np.ndarray:
+            return _kind_tables(keys, schedule, cells)
+
+        evaluations += _evaluate_all(keys, cache, tables_of, schedule, update, payoffs)
+
     size = len(cells)
     if size == 0:
         best: tuple[float, ...] = ()
         grid_values = np.zeros((1, 1))
         method = "nothing to choose (no kind and cue can occur)"
     elif size == 1:
-        (p, _), grid_values = _one_dimensional(lambda a, b: score((a,)))
+        (p, _), grid_values = _one_dimensional(lambda a, b: score((a,)), bracket)
         best = (p,)
         method = f"dense bracket ({GRID_1D}-point grid) + bounded Brent refinement"
     elif size == 2:
-        pair, grid_values = _two_dimensional(lambda a, b: score((a, b)))
+        pair, grid_values = _two_dimensional(lambda a, b: score((a, b)), bracket)
         best = pair
         method = (
             f"dense bracket ({GRID_2D}x{GRID_2D} grid) + bounded Nelder-Mead and "
             "coordinate-wise bounded Brent refinement"
         )
     else:
-        best, grid_values, bracket = _many_dimensional(score, size)
+        best, grid_values, text = _many_dimensional(score, size, bracket)
         method = (
-            f"dense bracket ({bracket}) + bounded Nelder-Mead and coordinate-wise bounded "
+            f"dense bracket ({text}) + bounded Nelder-Mead and coordinate-wise bounded "
             f"Brent refinement from the best {STARTS} points, over {size} (kind, cue) cells"
         )
     best_policy = policy_of(best)
@@ -278,8 +333,10 @@ def _bracket(size: int) -> tuple[np.ndarray, str]:
     return points, f"{corners_text}{SOBOL_POINTS} Sobol points"
 
 
-def _many_dimensional(score, size: int) -> tuple[tuple[float, ...], np.ndarray, str]:
+def _many_dimensional(score, size: int, bracket=None) -> tuple[tuple[float, ...], np.ndarray, str]:
     points, text = _bracket(size)
+    if bracket is not None:
+        bracket(points)
     scores = np.array([score(x) for x in points])
     candidates = [(scores[i], tuple(points[i])) for i in range(len(points))]
     for i in _best_indices(scores, STARTS):

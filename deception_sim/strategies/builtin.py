@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -18,6 +19,11 @@ from .. import _validate
 from ..model import CUES, Schedule
 from ..model.update import TIE_TOLERANCE
 from .base import Form, Stationary, Strategy, Switch, constant_table, metadata
+
+# The forms of the constant strategies, made once (evaluate asks for them on every call).
+_GREEDY_FORM = Stationary(1.0, 1.0)
+_ALIGNED_FORM = Stationary(0.0, 0.0)
+_DECEPTIVE_FORM = Stationary(0.0, 1.0)
 
 
 @dataclass(frozen=True, repr=False)
@@ -36,7 +42,7 @@ class Greedy(Strategy):
         return metadata()
 
     def form(self) -> Form:
-        return Stationary(1.0, 1.0)
+        return _GREEDY_FORM
 
     def __repr__(self) -> str:
         return "Greedy()"
@@ -58,7 +64,7 @@ class Aligned(Strategy):
         return metadata()
 
     def form(self) -> Form:
-        return Stationary(0.0, 0.0)
+        return _ALIGNED_FORM
 
     def __repr__(self) -> str:
         return "Aligned()"
@@ -82,7 +88,7 @@ class Deceptive(Strategy):
         return metadata(cue=True)
 
     def form(self) -> Form:
-        return Stationary(0.0, 1.0)
+        return _DECEPTIVE_FORM
 
     def __repr__(self) -> str:
         return "Deceptive()"
@@ -129,9 +135,9 @@ class Plan(Strategy):
                 f"plan has {len(self.plan)} letters, more than the horizon of "
                 f"{schedule.horizon} episodes"
             )
-        actions = np.full(schedule.horizon, 1.0 if self.fill == "A" else 0.0)
-        actions[: len(self.plan)] = np.frombuffer(self.plan.encode(), dtype=np.uint8) == ord("A")
-        return np.broadcast_to(actions[:, None], (schedule.horizon, 2))
+        if schedule.horizon <= _REMEMBERED_PLANS:
+            return _plan_table(self.plan, self.fill, schedule.horizon)
+        return _plan_table.__wrapped__(self.plan, self.fill, schedule.horizon)
 
     @property
     def metadata(self) -> dict[str, bool]:
@@ -140,6 +146,20 @@ class Plan(Strategy):
     def __repr__(self) -> str:
         fill = "" if self.fill == "B" else f", fill={self.fill!r}"
         return f"Plan({self.plan!r}{fill})"
+
+
+_REMEMBERED_PLANS = 64
+"""Plans of horizons up to this are made once (see :func:`_plan_table`)."""
+
+
+@lru_cache(maxsize=4096)
+def _plan_table(plan: str, fill: str, horizon: int) -> np.ndarray:
+    """A plan's read-only table (made once per plan and horizon: plans are often evaluated
+    many times over, and short ones cost more to make than to evaluate)."""
+    actions = np.full(horizon, 1.0 if fill == "A" else 0.0)
+    actions[: len(plan)] = np.frombuffer(plan.encode(), dtype=np.uint8) == ord("A")
+    actions.setflags(write=False)
+    return np.broadcast_to(actions[:, None], (horizon, 2))
 
 
 @dataclass(frozen=True, repr=False)
@@ -245,6 +265,11 @@ class Memoryless(Strategy):
         return metadata(cue=cue, stochastic=random, kind=kind)
 
     def form(self) -> Form | None:
+        return self._form
+
+    @cached_property
+    def _form(self) -> Stationary | None:
+        # Made once (evaluate asks for the form on every call).
         return None if self.reads_kinds else Stationary(*self.probabilities)
 
     def __repr__(self) -> str:
