@@ -70,7 +70,7 @@ def probability_array(name: str, values: object, *, length: int | None = None) -
     if np.isnan(array).any():
         raise ValueError(f"{name} must be probabilities in [0, 1], got NaN")
     if (array < 0).any() or (array > 1).any():
-        bad = array[(array < 0) | (array > 1)][0]
+        bad = float(array[(array < 0) | (array > 1)][0])
         raise ValueError(f"{name} must be probabilities in [0, 1], got {bad!r}")
     array.setflags(write=False)
     return array

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate
+from ..model import limits
 from .world import INTENDED, REGISTER, WorldModel, _as_tuple, _check_world
 
 # Largest stack of matrix powers kept in memory (entries), and its length cap.
@@ -157,7 +158,10 @@ def drift_trajectory(world: WorldModel, goal: object, steps: int | Sequence[int]
     """
     w = goal_vector(world, goal)
     if isinstance(steps, numbers.Real) and not isinstance(steps, bool):
-        wanted = np.arange(_validate.integer("steps", steps) + 1)
+        count = _validate.integer("steps", steps) + 1
+        estimate = limits.trajectory_bytes(count, len(world.names))
+        limits.check_memory(f"a trajectory of {count} steps", "steps", estimate)
+        wanted = np.arange(count)
     else:
         items = _as_tuple("steps", steps)
         if not items:

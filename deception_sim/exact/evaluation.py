@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, limits, objective_levels
 from ..strategies import Strategy, checked_table
 from . import forward
 from .result import Result
@@ -81,6 +81,7 @@ def evaluate(
         table = frame if curves else None
     else:
         levels = len(objective_levels(update, payoffs.indifference))
+        _check_size(schedule, update, payoffs, curves)
         recursion = forward.run(checked_table(policy, schedule, levels), schedule, update, payoffs)
         totals = forward.totals(recursion)
         table = forward.curves(recursion) if curves else None
@@ -92,6 +93,14 @@ def evaluate(
         computed_curves=table,
         **dataclasses.asdict(totals),
     )
+
+
+def _check_size(schedule: Schedule, update: UpdateRule, payoffs: Payoffs, curves: bool) -> None:
+    """Refuse an evaluation that would exceed the memory budget (see ``model.limits``)."""
+    n = schedule.horizon
+    levels = len(objective_levels(update, payoffs.indifference, n))
+    estimate = limits.evaluation_bytes(n, levels, curves=curves)
+    limits.check_memory(f"evaluate over {n} episodes and {levels} levels", "horizon", estimate)
 
 
 def from_tree_curves(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..model import Payoffs, Schedule, UpdateRule
-from ..model.measures import MODEL_COLUMNS, RESULT
+from ..model.measures import MODEL_COLUMNS, RESULT, clip
 from ..strategies import Strategy
 
 
@@ -63,6 +63,14 @@ class Result:
     p_defect: float
     expected_first_defection: float
     computed_curves: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Rounding may leave a total a hair outside its range (a probability of
+        # 1 + 1e-16, a base of -1e-10 from a boundary distribution that sums to 1
+        # within its tolerance): put it back on the bound (see measures.clip).
+        scale = float(self.schedule.horizon)
+        for name in RESULT:
+            object.__setattr__(self, name, clip(name, getattr(self, name), scale))
 
     @property
     def curves(self) -> pd.DataFrame:

@@ -15,6 +15,7 @@ it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,7 +26,7 @@ import pandas as pd
 
 from .. import _validate
 from ..exact.switch import switch_start
-from ..model import Payoffs
+from ..model import Payoffs, limits
 from ..solvers import optimize
 from ..strategies import Aligned, Deceptive, Greedy, Strategy
 from .lp import (
@@ -335,6 +336,12 @@ class Game:
         )
 
 
+def _check_size(parameter: str, rows: int, columns: int, horizon: int) -> None:
+    """Refuse a game whose options and matrices would exceed the memory budget."""
+    what = f"a game of {rows} x {columns} options over {horizon} episodes"
+    limits.check_memory(what, parameter, limits.game_bytes(rows, columns, horizon))
+
+
 def _iterable(value: object) -> bool:
     return isinstance(value, Iterable) and not isinstance(value, (str, bytes))
 
@@ -374,6 +381,9 @@ def training_length_game(
             "oversight_cost or min_deploy_share must be positive: with free, unlimited "
             "training the overseer trains for ever and the game is trivial"
         )
+    longest = math.floor((1.0 - share) * horizon + 1e-9)
+    rows = limits.size_of(lengths) if lengths is not None else longest + 1
+    _check_size("horizon", rows or 1, horizon + 2, horizon)
     agent: tuple[AgentOption, ...] = defection_starts(horizon)
     if observable:
         agent = (Deceptive(), *agent)
@@ -417,6 +427,11 @@ def honeypot_game(
             "oversight_cost or detection_cost must be positive: with free honeypots the "
             "overseer makes every deployment episode one and the game is trivial"
         )
+    train = _validate.integer("train", train)
+    deploy = _validate.integer("deploy", deploy)
+    rows = (limits.size_of(rates) or 1) * (limits.size_of(detects) or 1)
+    columns = limits.size_of(agents) if agents is not None else train + deploy + 3
+    _check_size("rates", rows, columns or 1, train + deploy)
     options = honeypot_rates(train, deploy, rates, detects=detects, observable=observable)
     if agents is None:
         horizon = options[0].schedule.horizon
@@ -461,6 +476,7 @@ def audit_game(
             f"audits must be below deploy ({deploy}): auditing every deployment episode "
             f"leaves nothing deployed, got {audits}"
         )
+    _check_size("deploy", 1, deploy + 1, train + deploy)
     options = audit_plans(train, deploy, audits, placements=placements)
     if agents is None:
         agents = defection_starts(train + deploy, first=train + 1)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _validate
 from ..exact import check_model
-from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, limits, objective_levels
 from ..model.episode import branches
 from ..model.measures import standard_error
 from ..strategies import Strategy, checked_table
@@ -88,6 +88,8 @@ def simulate(
     if not isinstance(curves, bool):
         raise ValueError(f"curves must be True or False, got {curves!r}")
     check_model(policy, schedule, update, payoffs)
+    estimate = limits.simulation_bytes(schedule.horizon, runs, BATCH_SIZE, curves=curves)
+    limits.check_memory(f"simulate over {schedule.horizon} episodes", "horizon", estimate)
     rng, seed = _generator(seed)
     totals = {name: Moments() for name in SCALARS}
     tally = Tally(schedule.horizon, branches(update, payoffs)) if curves else None

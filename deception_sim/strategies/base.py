@@ -211,7 +211,7 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
     stored = table[..., :1, :] if n > 1 and table.strides[-2] == 0 else table
     good = np.isfinite(stored) & (stored >= 0.0) & (stored <= 1.0)
     if not good.all():
-        bad = stored[~good].flat[0]
+        bad = float(stored[~good].flat[0])
         raise ValueError(
             f"the decision table of {_label(policy)} must hold probabilities in [0, 1], got {bad!r}"
         )

@@ -99,12 +99,17 @@ class _Plan:
 
     def kinds(self) -> dict[str, ColumnKind]:
         """The result columns of this sweep's mode, and what each holds."""
-        if self.mode == "evaluate":
-            return dict.fromkeys(EXACT_COLUMNS, "float")
-        if self.mode == "simulate":
-            kinds: dict[str, ColumnKind] = dict.fromkeys(SCALARS, "float")
-            kinds.update(dict.fromkeys((f"{s}_se" for s in SCALARS), "float"))
-            kinds["runs"] = "int"
-            return kinds
-        columns: tuple[ColumnKind, ...] = ("float", "float", "str", "str")
-        return dict(zip(OPTIMIZE_COLUMNS, columns, strict=True))
+        return result_kinds(self.mode)
+
+
+def result_kinds(mode: str) -> dict[str, ColumnKind]:
+    """The result columns of a sweep's mode, and what each holds."""
+    if mode == "evaluate":
+        return dict.fromkeys(EXACT_COLUMNS, "float")
+    if mode == "simulate":
+        kinds: dict[str, ColumnKind] = dict.fromkeys(SCALARS, "float")
+        kinds.update(dict.fromkeys((f"{s}_se" for s in SCALARS), "float"))
+        kinds["runs"] = "int"
+        return kinds
+    columns: tuple[ColumnKind, ...] = ("float", "float", "str", "str")
+    return dict(zip(OPTIMIZE_COLUMNS, columns, strict=True))

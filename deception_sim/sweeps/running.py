@@ -49,7 +49,7 @@ from .execution import (
 )
 from .fast import _all_closed_form
 from .grid import Column, _grid
-from .plan import MODES, _Plan, _strategies
+from .plan import MODES, _Plan, _strategies, result_kinds
 
 __all__ = ["sweep"]
 
@@ -132,9 +132,10 @@ def sweep(
     5       3  Deceptive()   3.0
     """
     mode = _validate.choice("mode", mode, MODES)
+    chosen = _strategies(strategies, mode)
     plan = _Plan(
-        grid=_grid(grid),
-        strategies=_strategies(strategies, mode),
+        grid=_grid(grid, rows_per_cell=len(chosen), columns=len(result_kinds(mode))),
+        strategies=chosen,
         mode=mode,
         runs=_validate.integer("runs", runs, minimum=1),
         seed=_validate.integer("seed", seed),
