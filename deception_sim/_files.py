@@ -29,8 +29,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import socket
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,9 +84,14 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     If the block raises, the temporary file is removed and ``path`` is untouched.
     """
     target = Path(path)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    partial = Path(name)
+    while True:  # a name no other process or thread uses: pid and a random token
+        partial = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+        try:
+            # Created with the permissions of any new file (the umask applies).
+            os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            break
+        except FileExistsError:  # pragma: no cover - a 48-bit random name, taken
+            continue
     try:
         yield partial
         _sync(partial)

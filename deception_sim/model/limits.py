@@ -27,8 +27,7 @@ to be within a factor of about two of the measured peak, and above it.
 Traceback (most recent call last):
 ...
 ValueError: horizon: evaluate needs about 82 GiB of memory, more than the memory limit of \
-1 GiB (set DECEPTION_SIM_MEMORY_LIMIT, e.g. DECEPTION_SIM_MEMORY_LIMIT=16G, or call \
-deception_sim.model.limits.set_memory_limit)
+1 GiB (raise it with DECEPTION_SIM_MEMORY_LIMIT, or deception_sim.model.limits.set_memory_limit)
 >>> format_bytes(3 * 2**30)
 '3 GiB'
 """
@@ -169,8 +168,8 @@ def check_memory(what: str, parameter: str, estimate: float) -> None:
     if estimate > limit:
         raise ValueError(
             f"{parameter}: {what} needs about {format_bytes(estimate)} of memory, more than "
-            f"the memory limit of {format_bytes(limit)} (set {ENVIRONMENT}, e.g. "
-            f"{ENVIRONMENT}=16G, or call deception_sim.model.limits.set_memory_limit)"
+            f"the memory limit of {format_bytes(limit)} (raise it with {ENVIRONMENT}, "
+            "or deception_sim.model.limits.set_memory_limit)"
         )
 
 

@@ -164,6 +164,21 @@ def _executor(
     )
 
 
+def _check_executor(executor: object) -> None:
+    """Refuse an executor :func:`_executor` could not use (before any work starts)."""
+    if executor is None or executor in ("serial", "processes"):
+        return
+    if callable(getattr(executor, "submit", None)) or (
+        type(executor).__module__.split(".")[0] == "distributed"
+        and hasattr(executor, "get_executor")
+    ):
+        return
+    raise ValueError(
+        "executor must be None, 'serial', 'processes', a concurrent.futures.Executor or a "
+        f"dask.distributed Client, got {executor!r}"
+    )
+
+
 def _progress(show: bool | None, total: int, initial: int, chunks: int) -> tqdm | None:
     """A progress bar on standard error, or ``None``."""
     if show is None:
