@@ -138,7 +138,9 @@ def run(args: argparse.Namespace) -> None:
         goal[name] = number("--goal", weight) if weight else 1.0
     steps = _validate.integer("steps", args.steps)
     if args.curve:
-        every = _validate.integer("every", args.every or max(1, steps // 10), minimum=1)
+        every = _validate.integer(
+            "every", max(1, steps // 10) if args.every is None else args.every, minimum=1
+        )
         table = drift_trajectory(world, goal, [*range(0, steps, every), steps])
         table["misaligned"] = [misaligned_probability(row) for _, row in table.iterrows()]
         _emit(render(table.reset_index(), args.format), args.output)

@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from .common import UsageError
+from .common import UsageError, output_folder
 
 
 def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``reproduce`` command."""
     reproduce = commands.add_parser("reproduce", help="regenerate every analysis table/figure")
     reproduce.add_argument(
-        "--out", type=Path, default=Path("out"), help="folder for the tables and figures"
+        "--out", type=output_folder, default=Path("out"), help="folder for the tables and figures"
     )
     reproduce.add_argument("--analyses", type=Path, help="folder of analysis scripts")
     reproduce.add_argument("--only", action="append", help="run only this analysis (repeatable)")

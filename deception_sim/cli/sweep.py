@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..model import PARAMETERS, Parameter
-from .common import UsageError, _emit, _sweep_values, add_output_options, option_of
+from .common import (
+    UsageError,
+    _emit,
+    _sweep_values,
+    add_output_options,
+    option_of,
+    output_file,
+    warnings_as_lines,
+)
 
 SCHEDULER_TIMEOUT = 10.0
 """Seconds ``sweep --scheduler`` waits to connect to a Dask scheduler."""
@@ -72,7 +81,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--scheduler", metavar="ADDRESS", help="a Dask scheduler to run chunks on"
     )
     run_options.add_argument(
-        "--checkpoint", type=Path, metavar="FILE", help="append finished chunks"
+        "--checkpoint", type=output_file, metavar="FILE", help="append finished chunks"
     )
     run_options.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, help="a progress bar (default: tty)"
@@ -81,7 +90,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     add_output_options(output)
     output.add_argument(
         "--figure",
-        type=Path,
+        type=output_file,
         metavar="FILE",
         help="heatmap of the deception advantage over --train x --deploy (.png, .pdf or .svg)",
     )
@@ -93,7 +102,7 @@ def run(args: argparse.Namespace) -> None:
     from ..report import render
     from ..sweeps import sweep
 
-    grid: dict[str, list[int | float | str]] = {}
+    grid: dict[str, Sequence[int | float | str]] = {}
     for parameter in AXES:
         text = getattr(args, f"grid_{parameter.name}")
         if text is not None:
@@ -117,31 +126,33 @@ def run(args: argparse.Namespace) -> None:
             raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({error})") from None
         executor = client
     try:
-        table = sweep(
-            grid,
-            policies,
-            mode=args.mode,
-            runs=args.runs,
-            seed=args.seed,
-            executor=executor,
-            workers=args.workers,
-            chunk_size=args.chunk_size,
-            checkpoint=args.checkpoint,
-            progress=args.progress,
-        )
+        with warnings_as_lines():  # a damaged checkpoint chunk: one line on stderr
+            table = sweep(
+                grid,
+                policies,
+                mode=args.mode,
+                runs=args.runs,
+                seed=args.seed,
+                executor=executor,
+                workers=args.workers,
+                chunk_size=args.chunk_size,
+                checkpoint=args.checkpoint,
+                progress=args.progress,
+            )
     finally:
         if client is not None:
             client.close()
+    text = render(table, args.format)  # before any file is written
     if figure is not None:
         from ..report import advantage_heatmap, save_figure
 
         keep = table.drop(columns=[n for n in grid if n not in ("train", "deploy")])
         save_figure(advantage_heatmap(keep), figure)
         print(f"wrote {figure}", file=sys.stderr)
-    _emit(render(table, args.format), args.output)
+    _emit(text, args.output)
 
 
-def _figure(args: argparse.Namespace, grid: dict[str, list[int | float | str]]) -> Path | None:
+def _figure(args: argparse.Namespace, grid: dict[str, Sequence[int | float | str]]) -> Path | None:
     """Where ``--figure`` goes, once it is clear that it can be drawn."""
     if args.figure is None:
         return None

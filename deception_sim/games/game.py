@@ -429,6 +429,9 @@ def honeypot_game(
         )
     train = _validate.integer("train", train)
     deploy = _validate.integer("deploy", deploy)
+    for name, given in (("rates", rates), ("detects", detects), ("agents", agents)):
+        if given is not None and not _iterable(given):
+            raise ValueError(f"{name} must be a sequence, got {given!r}")
     rows = (limits.size_of(rates) or 1) * (limits.size_of(detects) or 1)
     columns = limits.size_of(agents) if agents is not None else train + deploy + 3
     _check_size("rates", rows, columns or 1, train + deploy)

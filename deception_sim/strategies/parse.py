@@ -34,7 +34,11 @@ def parse_strategy(text: str) -> Strategy:
     if key == "threshold":
         return Threshold(int(_number("threshold", argument, integer=True)))
     if key == "memoryless":
-        parts = [p for p in argument.split(",") if p.strip()]
+        parts = argument.split(",")
+        if not all(part.strip() for part in parts):
+            raise ValueError(
+                f"memoryless needs one or two probabilities separated by a comma, got {argument!r}"
+            )
         if len(parts) == 1:
             return Memoryless(_number("memoryless", parts[0]))
         if len(parts) == 2:
