@@ -20,7 +20,7 @@ from typing import Literal, TypeAlias
 from .. import _validate
 from ..montecarlo import SCALARS
 from ..solvers import INFORMATION, Optimal
-from ..strategies import Deceptive, Greedy, Strategy, parse_strategy
+from ..strategies import Deceptive, Greedy, Strategy, has_address, parse_strategy
 from .grid import _Grid
 
 MODES: tuple[str, ...] = ("evaluate", "simulate", "optimize")
@@ -53,6 +53,12 @@ def _strategy(entry: object) -> Strategy | _Solve:
             "(or 'optimal:clock', 'optimal:memoryless') to solve every cell"
         )
     if isinstance(entry, Strategy):
+        if has_address(repr(entry)):
+            raise ValueError(
+                f"strategies: {type(entry).__qualname__} has no __repr__ of its own (its repr "
+                f"{repr(entry)!r} holds a memory address), so this sweep's table and checkpoint "
+                "could not be reproduced; give it a __repr__ that evaluates back to an equal object"
+            )
         return entry
     if isinstance(entry, str):
         key, _, information = entry.strip().partition(":")
