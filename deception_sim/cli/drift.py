@@ -12,6 +12,7 @@ import argparse
 from typing import cast
 
 from .. import _validate
+from ..model import limits
 from .common import UsageError, _emit, _Parser, add_output_options
 
 
@@ -141,7 +142,11 @@ def run(args: argparse.Namespace) -> None:
         every = _validate.integer(
             "every", max(1, steps // 10) if args.every is None else args.every, minimum=1
         )
-        table = drift_trajectory(world, goal, [*range(0, steps, every), steps])
+        sampled = range(0, steps, every)
+        rows = len(sampled) + 1
+        estimate = limits.trajectory_bytes(rows, len(world.names))
+        limits.check_memory(f"a curve of {rows} rows", "--every", estimate)
+        table = drift_trajectory(world, goal, [*sampled, steps])
         table["misaligned"] = [misaligned_probability(row) for _, row in table.iterrows()]
         _emit(render(table.reset_index(), args.format), args.output)
         return
