@@ -129,12 +129,16 @@ def goal_vector(world: WorldModel, goal: object) -> np.ndarray:
             vector = np.array(goal, dtype=float)
         except (TypeError, ValueError):
             raise ValueError(
-                f"goal must be a concept name, a mapping or weights, got {goal!r}"
+                f"goal must be a concept name, a mapping or weights, got {_validate.shown(goal)}"
             ) from None
         if vector.shape != (len(names),):
-            raise ValueError(f"goal must have {len(names)} weights, one per concept, got {goal!r}")
+            raise ValueError(
+                f"goal must have {len(names)} weights, one per concept, got {_validate.shown(goal)}"
+            )
         if not np.isfinite(vector).all() or (vector < 0).any():
-            raise ValueError(f"goal weights must be finite numbers >= 0, got {goal!r}")
+            raise ValueError(
+                f"goal weights must be finite numbers >= 0, got {_validate.shown(goal)}"
+            )
     if vector.sum() <= 0:
         raise ValueError("goal weights must not all be 0")
     return vector

@@ -14,17 +14,23 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, limits, objective_levels
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, level_count, limits, objective_levels
 from ..strategies import Strategy, checked_table
 from . import forward
 from .result import Result
 from .tree import evaluate_controller
 
+_UNCHECKED = object()
+
 
 def check_model(
-    policy: object = None, schedule: object = None, update: object = None, payoffs: object = None
+    policy: object = _UNCHECKED,
+    schedule: object = _UNCHECKED,
+    update: object = _UNCHECKED,
+    payoffs: object = _UNCHECKED,
 ) -> None:
-    """Raise :class:`ValueError` naming the argument if a model object has the wrong type.
+    """Raise :class:`ValueError` naming the argument if a model object has the wrong type
+    (``None`` included: the callers have put defaults in place of the optional ones).
 
     >>> check_model(schedule="T=2")
     Traceback (most recent call last):
@@ -37,7 +43,7 @@ def check_model(
         ("update", update, UpdateRule),
         ("payoffs", payoffs, Payoffs),
     ):
-        if value is not None and not isinstance(value, expected):
+        if value is not _UNCHECKED and not isinstance(value, expected):
             raise ValueError(f"{name} must be a {expected.__name__}, got {type(value).__name__}")
 
 
@@ -80,7 +86,7 @@ def evaluate(
         totals, frame = from_tree_curves(found, schedule, payoffs)
         table = frame if curves else None
     else:
-        levels = len(objective_levels(update, payoffs.indifference))
+        levels = level_count(update, payoffs.indifference)
         _check_size(schedule, update, payoffs, curves)
         recursion = forward.run(checked_table(policy, schedule, levels), schedule, update, payoffs)
         totals = forward.totals(recursion)

@@ -38,7 +38,7 @@ def _matrix(name: str, values: object) -> np.ndarray:
     """A non-empty two-dimensional array of finite floats, or ValueError naming ``name``."""
     try:
         matrix = np.array(values, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} must be a two-dimensional array of numbers") from None
     if matrix.ndim != 2:
         raise ValueError(f"{name} must be two-dimensional, got shape {matrix.shape}")

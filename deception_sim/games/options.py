@@ -240,6 +240,10 @@ def honeypot_rates(
     detects = [_validate.probability("detects", d) for d in detects]
     if not rates or not detects:
         raise ValueError("rates and detects must each list at least one probability")
+    for name, given in (("rates", rates), ("detects", detects)):
+        if len(set(given)) < len(given):
+            repeated = sorted({x for x in given if given.count(x) > 1})
+            raise ValueError(f"{name} must not repeat a value; repeated: {repeated}")
     options = []
     for h, d in itertools.product(rates, detects):
         label = f"h={h:g}" + (f", d={d:g}" if len(detects) > 1 else "")
@@ -278,6 +282,13 @@ def audit_plans(
     if isinstance(placements, str):
         sets = _placements(placements, deploy, audits)
     else:
+        if not isinstance(placements, Iterable) or not all(
+            isinstance(s, Iterable) and not isinstance(s, str) for s in placements
+        ):
+            raise ValueError(
+                "placements must be 'all', 'first', 'last', 'spread' or sets of episodes, got "
+                f"{_validate.shown(placements)}"
+            )
         sets = [
             tuple(sorted({_validate.integer("placements", e, minimum=1) for e in s}))
             for s in placements

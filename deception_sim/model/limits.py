@@ -165,6 +165,7 @@ def format_bytes(size: float) -> str:
 def check_memory(what: str, parameter: str, estimate: float) -> None:
     """Refuse (``ValueError`` naming ``parameter``) if ``what`` needs more than the budget."""
     limit = memory_limit()
+    estimate = _finite(estimate)
     if estimate > limit:
         raise ValueError(
             f"{parameter}: {what} needs about {format_bytes(estimate)} of memory, more than "
@@ -173,42 +174,154 @@ def check_memory(what: str, parameter: str, estimate: float) -> None:
         )
 
 
+# ---------------------------------------------------------------------------- time
+TIME_ENVIRONMENT = "DECEPTION_SIM_TIME_LIMIT"
+"""The environment variable that sets the time budget."""
+
+DEFAULT_SECONDS = 86_400.0
+"""The default time budget of one request whose time is predictable: a day."""
+
+_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def time_limit() -> float:
+    """The time budget, in seconds, of one request whose time is predictable.
+
+    Only requests whose time grows with a size the user types and can be
+    estimated from it are checked (a simulation's ``runs`` times its horizon):
+    the budget catches a typo such as ``runs=10**12``, not long honest work.
+    ``DECEPTION_SIM_TIME_LIMIT`` sets it (seconds, or with a suffix ``s``,
+    ``m``, ``h`` or ``d``).
+
+    >>> with limited_time("2h"):
+    ...     time_limit()
+    7200.0
+    """
+    text = os.environ.get(TIME_ENVIRONMENT, "").strip()
+    if not text:
+        return DEFAULT_SECONDS
+    match = re.fullmatch(r"([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([smhd]?)", text)
+    if match is None or float(match.group(1)) <= 0:
+        raise ValueError(
+            f"{TIME_ENVIRONMENT} must be a positive number of seconds, with an optional suffix "
+            f"s, m, h or d (e.g. 2h), got {text!r}"
+        )
+    return float(match.group(1)) * _SECONDS[match.group(2)]
+
+
+@contextlib.contextmanager
+def limited_time(limit: str | float | None) -> Iterator[None]:
+    """Within a ``with`` block the time budget is ``limit``; afterwards what it was."""
+    before = os.environ.get(TIME_ENVIRONMENT)
+    if limit is None:
+        os.environ.pop(TIME_ENVIRONMENT, None)
+    else:
+        os.environ[TIME_ENVIRONMENT] = str(limit)
+    try:
+        time_limit()  # refuse bad text at once
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(TIME_ENVIRONMENT, None)
+        else:
+            os.environ[TIME_ENVIRONMENT] = before
+
+
+def format_seconds(seconds: float) -> str:
+    """``seconds`` for a message: ``'2.5 h'``, ``'3e+05 d'``."""
+    for unit, scale in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def check_time(what: str, parameter: str, seconds: float) -> None:
+    """Refuse (``ValueError`` naming ``parameter``) if ``what`` would outlast the time budget."""
+    limit = time_limit()
+    seconds = _finite(seconds)
+    if seconds > limit:
+        raise ValueError(
+            f"{parameter}: {what} would take about {format_seconds(seconds)}, more than the "
+            f"time limit of {format_seconds(limit)} (raise it with {TIME_ENVIRONMENT})"
+        )
+
+
+SIMULATION_SECONDS_PER_STEP = 40e-9
+"""Monte Carlo: seconds per run and episode (measured: 0.2 to 32 ns), rounded up."""
+SIMULATION_SECONDS_PER_BATCH_EPISODE = 30e-6
+"""Monte Carlo: the Python loop's seconds per episode of each batch of runs."""
+
+
+def simulation_seconds(horizon: float, runs: float, batch: int) -> float:
+    """About how long ``runs`` runs over ``horizon`` episodes take (every run to the end)."""
+    horizon, runs = _finite(horizon), _finite(runs)
+    batches = math.ceil(runs / batch) if math.isfinite(runs) else math.inf
+    return horizon * (
+        runs * SIMULATION_SECONDS_PER_STEP + batches * SIMULATION_SECONDS_PER_BATCH_EPISODE
+    )
+
+
 # ---------------------------------------------------------------------------- estimates
+def _finite(size: float) -> float:
+    """``size`` as a float (sizes beyond the floats, such as ``10**400``, are infinite)."""
+    try:
+        return float(size)
+    except OverflowError:
+        return math.inf
+
+
 def schedule_bytes(horizon: float) -> float:
     """A schedule of ``horizon`` episodes (its arrays, while they are checked)."""
+    horizon = _finite(horizon)
     return SCHEDULE_PER_EPISODE * (horizon + 1.0)
 
 
 def evaluation_bytes(horizon: float, levels: float = 1, *, curves: bool = False) -> float:
     """Exact evaluation over ``horizon`` episodes with ``levels`` live objective levels."""
+    horizon = _finite(horizon)
+    levels = _finite(levels)
     per_episode = EVALUATION_PER_EPISODE + EVALUATION_PER_LEVEL * max(levels, 1)
     return horizon * (per_episode + (CURVES_PER_EPISODE if curves else 0))
 
 
 def simulation_bytes(horizon: float, runs: float, batch: int, *, curves: bool = False) -> float:
     """Monte Carlo over ``horizon`` episodes, ``runs`` runs in batches of ``batch``."""
+    horizon = _finite(horizon)
+    runs = _finite(runs)
     per_episode = SIMULATION_PER_EPISODE + (CURVES_PER_EPISODE if curves else 0)
     return horizon * per_episode + min(runs, batch) * SIMULATION_PER_RUN
 
 
 def solver_bytes(horizon: float, levels: float = 1) -> float:
     """The known-phase solver over ``horizon`` episodes with ``levels`` objective levels."""
+    horizon = _finite(horizon)
+    levels = _finite(levels)
     return horizon * (SOLVER_PER_EPISODE + SOLVER_PER_LEVEL * max(levels, 1))
 
 
 def sweep_bytes(rows: float, columns: int) -> float:
     """A sweep's table of ``rows`` rows of ``columns`` columns (and its chunks)."""
+    rows = _finite(rows)
     return rows * (ROW_OVERHEAD + BYTES_PER_CELL * columns)
 
 
 def trajectory_bytes(steps: float, concepts: int) -> float:
     """A goal-drift trajectory: ``steps`` rows of ``concepts`` weights."""
+    steps = _finite(steps)
     return steps * (32.0 + 16.0 * concepts)
 
 
 def game_bytes(rows: float, columns: float, horizon: float) -> float:
     """A game's options (a schedule per overseer option) and its matrices of outcomes."""
+    rows = _finite(rows)
+    columns = _finite(columns)
+    horizon = _finite(horizon)
     return rows * schedule_bytes(horizon) + rows * columns * 8.0 * 10
+
+
+def format_count(count: float) -> str:
+    """A count for a message: exact up to 10**15, then three digits (``1e+400``)."""
+    return str(count) if _finite(count) < 1e15 else f"{_finite(count):.3g}"
 
 
 def size_of(values: object) -> int | None:

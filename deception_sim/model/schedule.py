@@ -398,5 +398,5 @@ def _accuracy(cue_accuracy: float, observable: bool | None) -> float:
 
 def _check_horizon(parameter: str, horizon: int) -> None:
     """Refuse a horizon whose schedule alone would exceed the memory budget."""
-    what = f"a schedule of {horizon} episodes"
+    what = f"a schedule of {limits.format_count(horizon)} episodes"
     limits.check_memory(what, parameter, limits.schedule_bytes(horizon))

@@ -114,6 +114,19 @@ class ObjectiveLevels:
         return int(self.weight.shape[0])
 
 
+def level_count(update: UpdateRule, indifference: float) -> int | None:
+    """How many live objective levels a per-level decision table has (``None``: more than
+    :data:`MAX_LEVELS`, so no per-level table can exist; tables without levels still work).
+
+    >>> level_count(UpdateRule(rate=0.5), 0.2), level_count(UpdateRule(drift=1e-300), 0.5)
+    (3, None)
+    """
+    try:
+        return len(objective_levels(update, indifference))
+    except ValueError:
+        return None
+
+
 def prefers_mesa(weight: np.ndarray | float, indifference: float) -> np.ndarray | bool:
     """Whether an objective with mesa weight ``weight`` still prefers to defect.
 

@@ -36,8 +36,12 @@ def results_table(results: Iterable[_Summarized]) -> pd.DataFrame:
     """
     if isinstance(results, (str, bytes)) or not isinstance(results, Iterable):
         raise ValueError(f"results must be a sequence of results, got {type(results).__name__}")
+    try:
+        given = list(results)
+    except TypeError:  # an iterable that cannot be iterated (a 0-d array)
+        raise ValueError(f"results must be a sequence of results, got {results!r}") from None
     rows = []
-    for result in results:
+    for result in given:
         summary = getattr(result, "summary", None)
         if not callable(summary):
             raise ValueError(

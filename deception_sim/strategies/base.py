@@ -234,7 +234,14 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
     >>> checked_table(Deceptive(), Schedule.fixed(1, 1)).tolist()
     [[0.0, 1.0], [0.0, 1.0]]
     """
-    table = np.asarray(policy.decision_table(schedule), dtype=float)
+    given = policy.decision_table(schedule)
+    try:
+        table = np.asarray(given, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"the decision table of {_label(policy)} must be an array of probabilities, got "
+            f"{type(given).__name__}"
+        ) from None
     n = schedule.horizon
     allowed = f"({n}, 2)" if levels is None else f"({n}, 2), or ({levels}, {n}, 2) per-level"
     if table.shape != (n, 2) and (levels is None or table.shape != (levels, n, 2)):

@@ -6,6 +6,7 @@ import ast
 import math
 import re
 
+from .._validate import shown
 from .base import Strategy
 from .builtin import BUILT_IN, Aligned, Bayesian, Deceptive, Greedy, Memoryless, Plan, Threshold
 
@@ -24,7 +25,7 @@ def parse_strategy(text: str) -> Strategy:
     Plan('BBAAA')
     """
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"policy must be a strategy name or a plan, got {text!r}")
+        raise ValueError(f"policy must be a strategy name or a plan, got {shown(text)}")
     spec = text.strip()
     name, _, argument = spec.partition(":")
     key = name.strip().lower()

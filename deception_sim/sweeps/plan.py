@@ -77,6 +77,8 @@ def _strategies(given: object, mode: str) -> tuple[Strategy | _Solve, ...]:
         given = ["optimal"] if mode == "optimize" else [Greedy(), Deceptive()]
     if isinstance(given, (str, Strategy)) or not isinstance(given, Iterable):
         given = [given]
+    elif getattr(given, "ndim", None) == 0:  # a 0-d array: one value, which cannot be iterated
+        given = [given]
     out = tuple(_strategy(entry) for entry in given)
     if not out:
         raise ValueError("strategies is empty; give at least one strategy")
