@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> None:
     monte_carlo = args.command == "simulate"
     schedule, update, payoffs = model_from(args)
     policies = _policies(args, schedule)
+    if args.curves and len(policies) != 1:  # before any work
+        raise UsageError("--curves shows one policy; give exactly one --policy")
     results: list[Result] | list[SimulationResult]
     if monte_carlo:
         from ..montecarlo import simulate
@@ -75,8 +77,6 @@ def run(args: argparse.Namespace) -> None:
 
         results = [evaluate(p, schedule, update, payoffs) for p in policies]
     if args.curves:
-        if len(results) != 1:
-            raise UsageError("--curves shows one policy; give exactly one --policy")
         curves = results[0].curves
         if curves is None:  # pragma: no cover - simulate collects curves here
             raise UsageError("no curves were collected")
