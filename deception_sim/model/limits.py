@@ -72,6 +72,8 @@ ROW_OVERHEAD = 48
 """A sweep's table: per row, beside its columns."""
 BYTES_PER_CELL = 24
 """A sweep's table: per value (the chunk's arrays, the table and its copy)."""
+FRAME_OVERHEAD = 16 * 2**20
+"""A table of any size (pandas' and the chunks' fixed costs)."""
 
 
 def available_memory() -> int:
@@ -302,13 +304,13 @@ def solver_bytes(horizon: float, levels: float = 1) -> float:
 def sweep_bytes(rows: float, columns: int) -> float:
     """A sweep's table of ``rows`` rows of ``columns`` columns (and its chunks)."""
     rows = _finite(rows)
-    return rows * (ROW_OVERHEAD + BYTES_PER_CELL * columns)
+    return FRAME_OVERHEAD + rows * (ROW_OVERHEAD + BYTES_PER_CELL * columns)
 
 
 def trajectory_bytes(steps: float, concepts: int) -> float:
     """A goal-drift trajectory: ``steps`` rows of ``concepts`` weights."""
     steps = _finite(steps)
-    return steps * (32.0 + 16.0 * concepts)
+    return FRAME_OVERHEAD + steps * (48.0 + 16.0 * concepts)
 
 
 def game_bytes(rows: float, columns: float, horizon: float) -> float:
