@@ -497,6 +497,7 @@ _TOKENS = [
     "geometric:0",
 ]
 _MODEL = ["--train", "2", "--deploy", "3"]
+_MONITOR = ["--monitor", "beta:7.39,6.86/beta:8.91,2.82"]
 _COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "evaluate": (
         [*_MODEL, "--policy", "greedy"],
@@ -527,6 +528,10 @@ _COMMANDS: dict[str, tuple[list[str], list[str]]] = {
         ["--rate", "--back-rate", "--learn-at", "--steps", "--every", "--goal", "--edge"],
     ),
     "reproduce": (["--only", "no-such-analysis"], ["--out", "--analyses"]),
+    "control evaluate": (
+        [*_MONITOR, "--tasks", "20", "--audits", "2", "--attack-rate", "0.05"],
+        ["--tasks", "--audits", "--attack-rate", "--runs", "--protocol", "--monitor"],
+    ),
 }
 _FLAGS = ["--unobservable", "--all-plans", "--curves", "--curve", "--observable"]
 

@@ -34,6 +34,8 @@ from deception_sim.model import limits
 from deception_sim.strategies import metadata
 from deception_sim.testing import models
 
+MONITOR = ["--monitor", "beta:7.39,6.86/beta:8.91,2.82"]
+
 
 @pytest.fixture
 def small_budget():
@@ -95,6 +97,13 @@ def test_the_engines_check_their_own_estimates(small_budget) -> None:
         _refused(error, "horizon")
 
 
+def test_a_simulation_that_would_take_days_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^runs: .* would take about .* time limit of 1 d"):
+        simulate(Greedy(), Schedule.fixed(2, 3), runs=10**12, seed=0)
+    with limits.limited_time("1s"), pytest.raises(ValueError, match="time limit of 1 s"):
+        simulate(Greedy(), Schedule.fixed(100, 100), runs=10**8, seed=0)
+
+
 def test_a_larger_budget_lets_the_same_request_through() -> None:
     schedule = Schedule.fixed(10**5, 10**5)
     with limits.limited_memory("1M"), pytest.raises(ValueError, match="memory limit"):
@@ -112,6 +121,17 @@ def test_the_command_line_prints_one_line_and_exits_2(capsys, small_budget) -> N
         ["game", "training-length", "--horizon", "100000"],
         ["game", "honeypot", "--train", "2", "--deploy", "3", "--rates", "0:1:1e-9"],
         ["drift", "trajectory", "--steps", "1000000000000", "--curve", "--every", "1"],
+        [
+            "control",
+            "evaluate",
+            *MONITOR,
+            "--tasks",
+            "10000000000",
+            "--audits",
+            "1",
+            "--attack-rate",
+            "0",
+        ],
     ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err

@@ -326,6 +326,17 @@ def format_count(count: float) -> str:
     return str(count) if _finite(count) < 1e15 else f"{_finite(count):.3g}"
 
 
+def control_bytes(tasks: float, audits: float) -> float:
+    """A monitored deployment's recursions: a few tables over (tasks left, audits left)."""
+    tasks, audits = _finite(tasks), _finite(audits)
+    return 32.0 * (tasks + 1.0) * (audits + 1.0) + 32.0 * tasks
+
+
+def control_simulation_bytes(runs: float) -> float:
+    """Monte Carlo of monitored deployments: the per-run arrays, all runs at once."""
+    return 128.0 * _finite(runs)
+
+
 def size_of(values: object) -> int | None:
     """``len(values)`` without materializing it, or ``None`` if it has no length."""
     try:
