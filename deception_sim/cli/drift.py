@@ -138,6 +138,8 @@ def run(args: argparse.Namespace) -> None:
         name, _, weight = text.partition("=")
         goal[name] = number("--goal", weight) if weight else 1.0
     steps = _validate.integer("steps", args.steps)
+    if args.every is not None and not args.curve:
+        raise UsageError("--every goes with --curve (the rows of the curve)")
     if args.curve:
         every = _validate.integer(
             "every", max(1, steps // 10) if args.every is None else args.every, minimum=1
