@@ -27,6 +27,7 @@ import numpy as np
 from .. import _validate
 from ..exact import evaluate
 from ..model import Payoffs, Schedule, UpdateRule, build_model
+from ..model.measures import MEASURES, clip
 from ..montecarlo import simulate
 from ..solvers import optimize
 from .fast import _closed_forms
@@ -86,6 +87,12 @@ def _compute(plan: _Plan, cells: np.ndarray) -> Chunk:
         row = _solve_one(plan, int(cells[i]), int(j), *models[i])
         for name, value in row.items():
             out[name][i, j] = value
+    for name, values in out.items():
+        if name in MEASURES and values.dtype.kind == "f" and values.size:
+            # Rounding can leave a closed form a hair outside its range (see measures.clip).
+            finite = values[np.isfinite(values)]
+            scale = float(np.abs(finite).max()) if finite.size else 1.0
+            out[name] = np.asarray(clip(name, values, scale))
     rows: Chunk = {
         "_cell": np.repeat(cells, count),
         "_strategy": np.tile(np.arange(count, dtype=np.int64), n),
