@@ -572,3 +572,23 @@ def test_the_command_line_answers_or_says_one_line(argv) -> None:
     assert "Traceback" not in text
     if code == 2:
         assert text.startswith("deception-sim: error: ") and text.count("\n") == 1, (argv, text)
+
+
+class _Nameless(Strategy):
+    """A user-written strategy without a ``__repr__``: its repr holds a memory address."""
+
+    def decision_table(self, schedule: Schedule) -> np.ndarray:
+        return np.full((schedule.horizon, 2), 0.5)
+
+    @property
+    def metadata(self) -> dict[str, bool]:
+        return metadata(stochastic=True)
+
+
+def test_a_repr_with_a_memory_address_never_reaches_a_table() -> None:
+    result = evaluate(_Nameless(), SMALL)
+    with pytest.warns(UserWarning, match="no __repr__ of its own"):
+        row = results_table([result]).iloc[0]
+    assert row["policy"] == "_Nameless(...)" and "0x" not in row["policy"]
+    with pytest.raises(ValueError, match="strategies: _Nameless has no __repr__"):
+        sweep({"train": [1], "deploy": [1]}, [_Nameless()])
