@@ -96,3 +96,21 @@ def choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
         raise ValueError(f"{name} must be one of {options}, got {shown(value)}")
     assert isinstance(value, str)
     return value
+
+
+def sequence(name: str, values: object) -> list:
+    """``values`` as a list: anything iterable but text (a 0-d array is one value, not a list).
+
+    >>> sequence("rates", (0.1, 0.2)), sequence("rates", np.arange(2)).__len__()
+    ([0.1, 0.2], 2)
+    >>> sequence("rates", 0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: rates must be a sequence of values, got 0.5
+    """
+    if isinstance(values, (str, bytes)) or getattr(values, "ndim", 1) == 0:
+        raise ValueError(f"{name} must be a sequence of values, got {shown(values)}")
+    try:
+        return list(values)  # type: ignore[call-overload]
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence of values, got {shown(values)}") from None

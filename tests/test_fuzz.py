@@ -81,8 +81,9 @@ def fuzz(examples: int) -> settings:
 
 @pytest.fixture(autouse=True)
 def _small_budget():
-    """Sizes beyond a small budget are refused by the limits, never allocated."""
-    with limits.limited_memory("64M"):
+    """Sizes beyond a small budget are refused by the limits, never allocated (and runs
+    beyond a few seconds' worth are refused, never run)."""
+    with limits.limited_memory("64M"), limits.limited_time("5s"):
         yield
 
 
@@ -559,9 +560,17 @@ def argument_vectors(draw: st.DrawFn) -> list[str]:
 def test_the_command_line_answers_or_says_one_line(argv) -> None:
     import contextlib
     import io
+    import tempfile
 
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    # options such as --output and --out take drawn values as file names: any file a
+    # command writes lands in a scratch folder, never in the working tree
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        contextlib.chdir(scratch),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         try:
             code = main(argv)
         except SystemExit as stop:  # argparse's own exit (e.g. a missing command)

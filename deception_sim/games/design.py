@@ -386,9 +386,7 @@ def safety_frontier(
     grid = _validate.integer("grid", grid, minimum=2)
     if not callable(design):
         raise ValueError(f"design must be a function parameter -> Oversight, got {design!r}")
-    if isinstance(prices, (str, bytes)) or not isinstance(prices, Iterable):
-        raise ValueError(f"prices must be a sequence of prices >= 0, got {prices!r}")
-    prices = [_validate.real("prices", c, low=0.0) for c in prices]
+    prices = [_validate.real("prices", c, low=0.0) for c in _validate.sequence("prices", prices)]
     if not prices:
         raise ValueError("prices must list at least one price")
     responses = _Responses(design, payoffs, information)
@@ -432,8 +430,7 @@ def design_curve(
     _validate.choice("information", information, INFORMATION)
     if not callable(design):
         raise ValueError(f"design must be a function parameter -> Oversight, got {design!r}")
-    if isinstance(parameters, (str, bytes)) or not isinstance(parameters, Iterable):
-        raise ValueError(f"parameters must be a sequence of numbers, got {parameters!r}")
+    parameters = _validate.sequence("parameters", parameters)
     responses = _Responses(design, payoffs, information)
     rows = []
     for x in parameters:

@@ -15,7 +15,6 @@ it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -381,8 +380,7 @@ def training_length_game(
             "oversight_cost or min_deploy_share must be positive: with free, unlimited "
             "training the overseer trains for ever and the game is trivial"
         )
-    longest = math.floor((1.0 - share) * horizon + 1e-9)
-    rows = limits.size_of(lengths) if lengths is not None else longest + 1
+    rows = limits.size_of(lengths) if lengths is not None else horizon + 1  # at most
     _check_size("horizon", rows or 1, horizon + 2, horizon)
     agent: tuple[AgentOption, ...] = defection_starts(horizon)
     if observable:
@@ -429,12 +427,12 @@ def honeypot_game(
         )
     train = _validate.integer("train", train)
     deploy = _validate.integer("deploy", deploy)
-    for name, given in (("rates", rates), ("detects", detects), ("agents", agents)):
-        if given is not None and not _iterable(given):
-            raise ValueError(f"{name} must be a sequence, got {given!r}")
     rows = (limits.size_of(rates) or 1) * (limits.size_of(detects) or 1)
     columns = limits.size_of(agents) if agents is not None else train + deploy + 3
-    _check_size("rates", rows, columns or 1, train + deploy)
+    _check_size("rates", rows, columns or 1, train + deploy)  # sized before listed
+    rates = None if rates is None else _validate.sequence("rates", rates)
+    detects = _validate.sequence("detects", detects)
+    agents = None if agents is None else _validate.sequence("agents", agents)
     options = honeypot_rates(train, deploy, rates, detects=detects, observable=observable)
     if agents is None:
         horizon = options[0].schedule.horizon
