@@ -37,7 +37,7 @@ MODULES = sorted(
 
 # The layers, lowest first: a module may import only from its own layer or a lower one.
 LAYERS = (
-    ("_validate", "_optional", "_display", "model"),
+    ("_validate", "_files", "_optional", "_display", "model"),
     ("strategies",),
     ("exact",),
     ("montecarlo",),

@@ -301,6 +301,10 @@ def test_selection_probabilities_sum_to_one(world, n, beta, q) -> None:
 def test_crossover_closed_form_matches_brentq(world, beta, q, data) -> None:
     first = data.draw(st.sampled_from(world.names))
     second = data.draw(st.sampled_from(world.names))
+    if first == second:  # a concept cannot overtake itself: refused, not 0
+        with pytest.raises(ValueError, match="first and second"):
+            crossover(world, first, second, beta=beta, fidelity=q)
+        return
     closed = crossover(world, first, second, beta=beta, fidelity=q)
     numeric = crossover(world, first, second, beta=beta, fidelity=q, method="brentq")
     assert numeric == pytest.approx(closed, rel=1e-8, abs=1e-9)

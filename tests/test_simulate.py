@@ -341,10 +341,13 @@ def test_z_scores() -> None:
     for name, z in scores.items():
         se = getattr(result, f"{name}_se")
         assert z == pytest.approx((getattr(result, name) - getattr(exact, name)) / se)
-    # No spread: a match is z = 0, a mismatch infinite.
+    # No spread: a match is z = 0, a mismatch NaN ("no sampled variation"), never infinite.
     plan = simulate(Plan("BBAAA"), MAZE, runs=10, seed=0)
     assert plan.z_scores(evaluate(Plan("BBAAA"), MAZE))["mesa"] == 0.0
-    assert plan.z_scores(evaluate(Plan("BBBAA"), MAZE))["mesa"] == math.inf
+    assert math.isnan(plan.z_scores(evaluate(Plan("BBBAA"), MAZE))["mesa"])
+    assert plan.compare(evaluate(Plan("BBBAA"), MAZE)).loc["mesa", "note"] == (
+        "no sampled variation"
+    )
     with pytest.raises(ValueError, match="exact"):
         plan.z_scores(plan)
 

@@ -338,6 +338,22 @@ def test_process_pool_equals_serial(serial) -> None:
     pd.testing.assert_frame_equal(table, serial)
 
 
+def test_the_process_pool_runs_one_blas_thread_per_worker() -> None:
+    """k processes on k cores use k threads: each worker's BLAS is capped at one."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = os.environ.get("OPENBLAS_NUM_THREADS")
+    pool, count, owned = execution_module._executor(None, 2, False, 10**6, "optimize")
+    assert owned and count == 2 and pool is not None
+    with pool:
+        libraries = pool.submit(threadpoolctl.threadpool_info).result()
+        variable = pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result()
+    blas = [lib for lib in libraries if lib["user_api"] == "blas"]
+    assert blas, "numpy's BLAS is loaded in a worker"
+    assert {lib["num_threads"] for lib in blas} == {1}
+    assert variable == "1"  # and a BLAS loaded later (scipy's) starts with one thread
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == before  # the caller's process untouched
+
+
 def test_any_executor_with_submit(serial) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         table = sweep(SLOW_GRID, SLOW_STRATEGIES, executor=pool, chunk_size=3, closed_form=False)

@@ -15,21 +15,24 @@
 >>> schedule, update, payoffs = model_from(parser.parse_args(["--train", "2", "--deploy", "3"]))
 >>> schedule, update, payoffs.utility
 (Schedule.fixed(train=2, deploy=3), HardUpdate(), 'count')
->>> _sweep_values("--train", "0:10:5", "int")
+>>> list(_sweep_values("--train", "0:10:5", "int"))
 [0, 5, 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import sys
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, overload
 
 import numpy as np
 
-from .. import _validate
+from .. import _files, _validate
 from ..model import (
     OWNERS,
     PARAMETERS,
@@ -72,21 +75,64 @@ class _Parser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------------------- output
 def add_output_options(container: argparse._ActionsContainer, *, tables: str = "the table") -> None:
-    """``--format`` and ``--output``."""
+    """``--format`` and ``--output`` (checked when parsed, before any work)."""
     container.add_argument(
         "--format", choices=FORMATS, default="markdown", help=f"how to write {tables}"
     )
-    container.add_argument("--output", type=Path, help=f"write {tables} here instead of stdout")
+    container.add_argument(
+        "--output", type=output_file, help=f"write {tables} here instead of stdout"
+    )
+
+
+def output_file(text: str) -> Path:
+    """An argparse ``type``: a path a file can be written to (its folder exists, ...).
+
+    Checked when the command line is parsed, so a bad path fails before the work.
+
+    >>> output_file("")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a file name, got ''
+    """
+    try:
+        return _files.check_output_file("", text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).strip()) from None
+
+
+def output_folder(text: str) -> Path:
+    """An argparse ``type``: a folder that exists or can be made, and can be written in."""
+    try:
+        return _files.check_output_folder("", text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).strip()) from None
+
+
+@contextlib.contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Within the block, a warning is printed as one line on standard error.
+
+    >>> import warnings
+    >>> with warnings_as_lines():
+    ...     warnings.warn("careful")
+    """
+
+    def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        print(f"deception-sim: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = show
+        yield
 
 
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    # Written whole to a temporary file first, so a failure leaves nothing half-written.
-    partial = output.with_name(output.name + ".partial")
-    partial.write_text(text)
-    partial.replace(output)
+    # Written whole to a temporary file in the same folder, then renamed: a failure
+    # leaves nothing half-written, and two commands never share a temporary file.
+    _files.atomic_write(output, text)
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -191,8 +237,10 @@ def model_from(args: argparse.Namespace) -> tuple[Schedule, UpdateRule, Payoffs]
                 values[parameter.name] = False
         elif given is not None:
             values[parameter.name] = given
-    if values.get("observable") is False:
-        values.pop("cue_accuracy", None)  # --unobservable wins over --cue-accuracy
+    accuracy = values.get("cue_accuracy")
+    if values.get("observable") is False and accuracy not in (None, 0.5, 1.0):
+        # As the API: observable=False means cue_accuracy=0.5 (1.0 is the default).
+        raise UsageError(f"--unobservable contradicts --cue-accuracy {accuracy}; give one")
     return build_model(values)
 
 
@@ -243,7 +291,7 @@ def _boundary(text: str, horizon: int) -> np.ndarray | DiscreteDistribution:
 
     kind, _, values = text.partition(":")
     try:
-        numbers = [float(v) for v in values.split(",") if v.strip()]
+        numbers = [float(v) for v in _items("--boundary", values)] if values.strip() else []
     except ValueError:
         raise UsageError(f"--boundary {text!r}: the values must be numbers") from None
     if kind == "uniform" and len(numbers) == 2:
@@ -264,24 +312,89 @@ def _boundary(text: str, horizon: int) -> np.ndarray | DiscreteDistribution:
 
 
 # ---------------------------------------------------------------------------- lists of values
-def _float_values(option: str, text: str) -> list[float]:
-    """Numbers given as for :func:`_sweep_values`."""
-    return [float(value) for value in _sweep_values(option, text, "float")]
+MAX_RANGE_VALUES = 2**53
+"""Most values ``START:STOP:STEP`` may give (beyond, consecutive floats would repeat)."""
 
 
-def _sweep_values(option: str, text: str, kind: str) -> list[int | float | str]:
-    """``5``, ``0,1,2.5`` or ``START:STOP[:STEP]`` (STOP included) as a list of values.
+def _items(option: str, text: str) -> list[str]:
+    """The comma-separated items of ``text``, each non-empty (``'0.1,'`` is refused)."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise UsageError(f"{option} {text!r}: an empty value (two commas, or one at an end)")
+    return items
+
+
+def _float_values(option: str, text: str) -> Sequence[float]:
+    """Numbers given as for :func:`_sweep_values` (a range is not materialized)."""
+    values = _sweep_values(option, text, "float")
+    if isinstance(values, _Range):
+        return values
+    return [float(value) for value in values]
+
+
+class _Range(Sequence[float]):
+    """``START:STOP:STEP`` as a sequence whose values are computed when read.
+
+    Its length is known at once, so a grid is sized before any of its values
+    exists (a billion values cost nothing until they are asked for).
+
+    >>> r = _Range(0.0, 0.1, 11)
+    >>> len(r), r[3], r[-1], list(r[:2])
+    (11, 0.3, 1.0, [0.0, 0.1])
+    """
+
+    def __init__(self, start: float, step: float, size: int) -> None:
+        self.start, self.step, self.size = start, step, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _value(self, i: int) -> float:
+        return round(float(self.start + i * self.step), 12) + 0.0
+
+    @overload
+    def __getitem__(self, index: int) -> float: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[float]: ...
+
+    def __getitem__(self, index: int | slice) -> float | list[float]:
+        if isinstance(index, slice):
+            return [self._value(i) for i in range(*index.indices(self.size))]
+        i = index + self.size if index < 0 else index
+        if not 0 <= i < self.size:
+            raise IndexError(f"index {index} out of range")
+        return self._value(i)
+
+    def __repr__(self) -> str:
+        return f"_Range(start={self.start!r}, step={self.step!r}, size={self.size})"
+
+
+def _sweep_values(option: str, text: str, kind: str) -> Sequence[int | float | str]:
+    """``5``, ``0,1,2.5`` or ``START:STOP[:STEP]`` (STOP included) as a sequence of values.
 
     ``kind`` is ``"int"``, ``"float"`` or ``"str"`` (a comma-separated list).
+    Parsing is strict: every number finite, no empty item. A range is not
+    materialized (a ``range``, or a :class:`_Range` of floats), so its size
+    can be checked before its values exist.
+
+    >>> _sweep_values("--train", "0:1e12", "int")
+    range(0, 1000000000001)
+    >>> _sweep_values("--train", "0:inf", "int")
+    Traceback (most recent call last):
+    ...
+    deception_sim.cli.common.UsageError: --train: 'inf' is not a finite number
     """
     if kind == "str":
-        return [part.strip() for part in text.split(",") if part.strip()]
+        return list(_items(option, text))
 
     def number(part: str) -> float | int:
         try:
             value = float(part)
         except ValueError:
-            raise UsageError(f"{option}: {part!r} is not a number") from None
+            raise UsageError(f"{option}: {part.strip()!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{option}: {part.strip()!r} is not a finite number")
         return int(value) if kind == "int" and value.is_integer() else value
 
     if ":" in text:
@@ -292,9 +405,12 @@ def _sweep_values(option: str, text: str, kind: str) -> list[int | float | str]:
         step = number(parts[2]) if len(parts) == 3 else 1
         if not step > 0 or stop < start:
             raise UsageError(f"{option} {text!r}: STEP must be > 0 and STOP >= START")
-        count = int((stop - start) / step + 1e-9) + 1
-        values: list[int | float | str] = [start + i * step for i in range(count)]
-        if kind == "float" or any(isinstance(v, float) for v in values):
-            values = [round(float(v), 12) + 0.0 for v in values]
-        return values
-    return [number(part) for part in text.split(",") if part.strip()]
+        if isinstance(start, int) and isinstance(stop, int) and isinstance(step, int):
+            return range(start, stop + 1, step)
+        span = (stop - start) / step
+        if not span < MAX_RANGE_VALUES:
+            raise UsageError(
+                f"{option} {text!r} gives more than {MAX_RANGE_VALUES} values; use a larger STEP"
+            )
+        return _Range(float(start), float(step), int(span + 1e-9) + 1)
+    return [number(part) for part in _items(option, text)]

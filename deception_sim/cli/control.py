@@ -31,7 +31,7 @@ from ..control import (
 )
 from ..control.results import protocol_parameters
 from ..report import FORMATS, render
-from .common import UsageError, _emit, _Parser
+from .common import UsageError, _emit, _Parser, output_file
 
 PROTOCOLS = ("trusted-monitoring", "upfront", "random")
 
@@ -67,7 +67,9 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         parser.add_argument(
             "--format", choices=FORMATS, default="markdown", help="how to write the table"
         )
-        parser.add_argument("--output", type=Path, help="write the table here instead of stdout")
+        parser.add_argument(
+            "--output", type=output_file, help="write the table here instead of stdout"
+        )
     roc.add_argument("--fprs", help="false-positive rates A,B,C (default: a log grid)")
     for parser in (evaluate, worst, frontier):
         deployment = parser.add_argument_group("deployment and protocol")

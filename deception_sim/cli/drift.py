@@ -12,6 +12,7 @@ import argparse
 from typing import cast
 
 from .. import _validate
+from ..model import limits
 from .common import UsageError, _emit, _Parser, add_output_options
 
 
@@ -137,9 +138,17 @@ def run(args: argparse.Namespace) -> None:
         name, _, weight = text.partition("=")
         goal[name] = number("--goal", weight) if weight else 1.0
     steps = _validate.integer("steps", args.steps)
+    if args.every is not None and not args.curve:
+        raise UsageError("--every goes with --curve (the rows of the curve)")
     if args.curve:
-        every = _validate.integer("every", args.every or max(1, steps // 10), minimum=1)
-        table = drift_trajectory(world, goal, [*range(0, steps, every), steps])
+        every = _validate.integer(
+            "every", max(1, steps // 10) if args.every is None else args.every, minimum=1
+        )
+        sampled = range(0, steps, every)
+        rows = len(sampled) + 1
+        estimate = limits.trajectory_bytes(rows, len(world.names))
+        limits.check_memory(f"a curve of {rows} rows", "--every", estimate)
+        table = drift_trajectory(world, goal, [*sampled, steps])
         table["misaligned"] = [misaligned_probability(row) for _, row in table.iterrows()]
         _emit(render(table.reset_index(), args.format), args.output)
         return

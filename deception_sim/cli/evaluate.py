@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> None:
         _emit(render(table, args.format), args.output)
         return
     policies = _policies(args, schedule)
+    if args.curves and len(policies) != 1:  # before any work
+        raise UsageError("--curves shows one policy; give exactly one --policy")
     results: list[Result] | list[SimulationResult]
     if monte_carlo:
         from ..montecarlo import simulate
@@ -85,8 +87,6 @@ def run(args: argparse.Namespace) -> None:
 
         results = [evaluate(p, schedule, update, payoffs) for p in policies]
     if args.curves:
-        if len(results) != 1:
-            raise UsageError("--curves shows one policy; give exactly one --policy")
         curves = results[0].curves
         if curves is None:  # pragma: no cover - simulate collects curves here
             raise UsageError("no curves were collected")

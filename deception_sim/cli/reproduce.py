@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .common import UsageError
+from .common import UsageError, output_folder
 
 MANIFEST = "manifest.json"
 """The name of the manifest that ``reproduce`` writes beside the outputs."""
@@ -42,7 +42,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "their tables (Markdown, CSV, LaTeX), figures (PNG, PDF) and manifest.json.",
     )
     reproduce.add_argument(
-        "--out", type=Path, default=Path("out"), help="folder for the tables and figures"
+        "--out", type=output_folder, default=Path("out"), help="folder for the tables and figures"
     )
     reproduce.add_argument(
         "--analyses",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ from .common import (
     add_output_options,
     kinds_from,
     option_of,
+    output_file,
+    warnings_as_lines,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +94,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--scheduler", metavar="ADDRESS", help="a Dask scheduler to run chunks on"
     )
     run_options.add_argument(
-        "--checkpoint", type=Path, metavar="FILE", help="append finished chunks"
+        "--checkpoint", type=output_file, metavar="FILE", help="append finished chunks"
     )
     run_options.add_argument(
         "--progress", action=argparse.BooleanOptionalAction, help="a progress bar (default: tty)"
@@ -100,7 +103,7 @@ def add_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     add_output_options(output)
     output.add_argument(
         "--figure",
-        type=Path,
+        type=output_file,
         metavar="FILE",
         help="heatmap of the deception advantage over --train x --deploy (.png, .pdf or .svg)",
     )
@@ -112,11 +115,11 @@ def run(args: argparse.Namespace) -> None:
     from ..report import render
     from ..sweeps import sweep
 
-    grid: dict[str, list[object]] = {}
+    grid: dict[str, Sequence[object]] = {}
     for parameter in AXES:
         text = getattr(args, f"grid_{parameter.name}")
         if text is not None:
-            grid[parameter.name] = list(_sweep_values(option_of(parameter), text, _kind(parameter)))
+            grid[parameter.name] = _sweep_values(option_of(parameter), text, _kind(parameter))
     if args.grid_kinds:
         grid["kinds"] = [kinds_from(args.grid_kinds)]
     if "train" not in grid or "deploy" not in grid:
@@ -138,21 +141,26 @@ def run(args: argparse.Namespace) -> None:
             raise UsageError(f"--scheduler {args.scheduler}: cannot connect ({error})") from None
         executor = client
     try:
-        table = sweep(
-            grid,
-            policies,
-            mode=args.mode,
-            runs=args.runs,
-            seed=args.seed,
-            executor=executor,
-            workers=args.workers,
-            chunk_size=args.chunk_size,
-            checkpoint=args.checkpoint,
-            progress=args.progress,
-        )
+        with warnings_as_lines():  # a damaged checkpoint chunk: one line on stderr
+            table = sweep(
+                grid,
+                policies,
+                mode=args.mode,
+                runs=args.runs,
+                seed=args.seed,
+                executor=executor,
+                workers=args.workers,
+                chunk_size=args.chunk_size,
+                checkpoint=args.checkpoint,
+                progress=args.progress,
+            )
     finally:
         if client is not None:
             client.close()
+    # The table is rendered before any file is written (a figure, then a table that
+    # fails, would leave half the output); with --figure and no --output it is not
+    # wanted at all: the figure is what was asked for, with a few lines of summary.
+    text = render(table, args.format) if figure is None or args.output is not None else None
     if figure is not None:
         from ..report import advantage_heatmap, save_figure
 
@@ -160,15 +168,15 @@ def run(args: argparse.Namespace) -> None:
         heatmap = advantage_heatmap(keep)
         save_figure(heatmap, figure)
         print(f"wrote {figure}", file=sys.stderr)
-        if args.output is None:
-            # The figure is what was asked for: a few lines, not a table of every cell.
+        if text is None:
             if not getattr(args, "quiet", False):
                 print(_summary(keep, grid, figure))
             return
-    _emit(render(table, args.format), args.output)
+    assert text is not None
+    _emit(text, args.output)
 
 
-def _summary(table: pd.DataFrame, grid: dict[str, list[object]], figure: Path) -> str:
+def _summary(table: pd.DataFrame, grid: dict[str, Sequence[object]], figure: Path) -> str:
     """What ``sweep --figure`` prints without ``--output``: the grid and the advantage's range."""
     from ..report import deception_advantage, label
 
@@ -187,7 +195,7 @@ def _summary(table: pd.DataFrame, grid: dict[str, list[object]], figure: Path) -
     )
 
 
-def _figure(args: argparse.Namespace, grid: dict[str, list[object]]) -> Path | None:
+def _figure(args: argparse.Namespace, grid: dict[str, Sequence[object]]) -> Path | None:
     """Where ``--figure`` goes, once it is clear that it can be drawn."""
     if args.figure is None:
         return None

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate
+from ..model import limits
 from .recursion import attack_array
 from .rules import Transitions, transitions_of
 
@@ -116,6 +117,11 @@ def simulate_protocol(
         raise ValueError("attack must be one policy")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     honest = runs if honest_runs is None else _validate.integer("honest_runs", honest_runs)
+    limits.check_memory(
+        f"simulate {runs} deployments", "runs", limits.control_simulation_bytes(runs)
+    )
+    seconds = limits.simulation_seconds(tr.tasks, runs + honest, runs + honest)
+    limits.check_time(f"simulate {runs + honest} deployments of {tr.tasks} tasks", "runs", seconds)
     won, caught, _ = _deployments(tr, policy[0], runs, rng)
     safety = 1.0 - float(won.mean())
     usefulness = usefulness_se = math.nan

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
+from ..model import limits
 from .monitor import Monitor
 from .rules import Transitions
 
@@ -147,6 +148,8 @@ class _Protocol:
     def _check_common(self) -> None:
         object.__setattr__(self, "tasks", _validate.integer("tasks", self.tasks, minimum=1))
         object.__setattr__(self, "audits", _validate.integer("audits", self.audits))
+        what = f"a deployment of {self.tasks} tasks and {self.audits} audits"
+        limits.check_memory(what, "tasks", limits.control_bytes(self.tasks, self.audits))
         object.__setattr__(self, "success", _validate.probability("success", self.success))
         object.__setattr__(
             self,

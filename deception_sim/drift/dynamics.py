@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validate
+from ..model import limits
 from .world import INTENDED, REGISTER, WorldModel, _as_tuple, _check_world
 
 # Largest stack of matrix powers kept in memory (entries), and its length cap.
@@ -128,12 +129,16 @@ def goal_vector(world: WorldModel, goal: object) -> np.ndarray:
             vector = np.array(goal, dtype=float)
         except (TypeError, ValueError):
             raise ValueError(
-                f"goal must be a concept name, a mapping or weights, got {goal!r}"
+                f"goal must be a concept name, a mapping or weights, got {_validate.shown(goal)}"
             ) from None
         if vector.shape != (len(names),):
-            raise ValueError(f"goal must have {len(names)} weights, one per concept, got {goal!r}")
+            raise ValueError(
+                f"goal must have {len(names)} weights, one per concept, got {_validate.shown(goal)}"
+            )
         if not np.isfinite(vector).all() or (vector < 0).any():
-            raise ValueError(f"goal weights must be finite numbers >= 0, got {goal!r}")
+            raise ValueError(
+                f"goal weights must be finite numbers >= 0, got {_validate.shown(goal)}"
+            )
     if vector.sum() <= 0:
         raise ValueError("goal weights must not all be 0")
     return vector
@@ -157,7 +162,10 @@ def drift_trajectory(world: WorldModel, goal: object, steps: int | Sequence[int]
     """
     w = goal_vector(world, goal)
     if isinstance(steps, numbers.Real) and not isinstance(steps, bool):
-        wanted = np.arange(_validate.integer("steps", steps) + 1)
+        count = _validate.integer("steps", steps) + 1
+        estimate = limits.trajectory_bytes(count, len(world.names))
+        limits.check_memory(f"a trajectory of {count} steps", "steps", estimate)
+        wanted = np.arange(count)
     else:
         items = _as_tuple("steps", steps)
         if not items:

@@ -38,7 +38,9 @@ def misaligned_probability(goal: object, aligned: str | Iterable[str] = INTENDED
     elif isinstance(goal, Mapping):
         items = list(goal.items())
     else:
-        raise ValueError(f"goal must be a Series or mapping of weights, got {goal!r}")
+        raise ValueError(
+            f"goal must be a Series or mapping of weights, got {_validate.shown(goal)}"
+        )
     wanted = {aligned} if isinstance(aligned, str) else set(_as_tuple("aligned", aligned))
     weights = {str(k): _validate.real(f"goal weight of {k!r}", v, low=0.0) for k, v in items}
     unknown = sorted(wanted - set(weights))

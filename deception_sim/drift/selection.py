@@ -151,6 +151,8 @@ def crossover(
     """
     _check_world(world)
     i, j = world.index(first, "first"), world.index(second, "second")
+    if i == j:
+        raise ValueError(f"first and second must be two different concepts, got {first!r} twice")
     method = _validate.choice("method", method, _METHODS)
     b = _validate.real("beta", beta, low=0.0)
     price = b * _logit(_fidelity(fidelity))  # nats per disagreement

@@ -53,7 +53,9 @@ class Concept:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"concept name must be a non-empty string, got {self.name!r}")
+            raise ValueError(
+                f"concept name must be a non-empty string, got {_validate.shown(self.name)}"
+            )
         bits = _validate.real(f"complexity_bits of {self.name!r}", self.complexity_bits, low=0.0)
         agreement = _validate.probability(f"agreement of {self.name!r}", self.agreement)
         if not isinstance(self.description, str):
@@ -84,7 +86,9 @@ class LearnedEdge:
         for role in ("source", "target"):
             value = getattr(self, role)
             if not isinstance(value, str) or not value:
-                raise ValueError(f"edge {role} must be a concept name, got {value!r}")
+                raise ValueError(
+                    f"edge {role} must be a concept name, got {_validate.shown(value)}"
+                )
         if self.source == self.target:
             raise ValueError(f"an edge must join two different concepts, got {self.source!r} twice")
         object.__setattr__(self, "learned_at", _validate.integer("learned_at", self.learned_at))
@@ -129,7 +133,9 @@ class WorldModel:
         index: dict[str, int] = {}
         for concept in concepts:
             if not isinstance(concept, Concept):
-                raise ValueError(f"concepts must be Concept objects, got {concept!r}")
+                raise ValueError(
+                    f"concepts must be Concept objects, got {_validate.shown(concept)}"
+                )
             if concept.name in index:
                 raise ValueError(f"concept names must be unique, got {concept.name!r} twice")
             index[concept.name] = len(index)

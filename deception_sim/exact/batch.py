@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from ..model import ObjectiveLevels, Payoffs, Schedule, UpdateRule, objective_levels
-from ..model.episode import DefectionRates, agent_rates, defection_rates, drift_rate
+from ..model.episode import (
+    DefectionRates,
+    agent_rates,
+    defection_rates,
+    detect_and_success,
+    drift_rate,
+)
 from ..model.measures import RESULT
 from ..strategies import Stationary, Strategy, checked_table
 from . import forward, totals
@@ -341,7 +347,7 @@ def _kind_rates(
                 overseen.append(honeypot if kind.honeypot_rate is None else kind.honeypot_rate)
         rates = agent_rates(defect, overseen, weights, kinds.kinds, update, payoffs)
         certain = training and all(
-            (update.detect if kind.detect is None else kind.detect) == 1.0
+            detect_and_success(update, payoffs, kind)[0] == 1.0
             for kind, weight in zip(kinds.kinds, weights, strict=True)
             if weight > 0.0
         )

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..model import HardUpdate, Payoffs, Schedule, UpdateRule
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, limits, objective_levels
 from ..strategies import Strategy, checked_table
 from . import batch, forward, totals
 from .result import Result
@@ -21,12 +21,17 @@ from .tree import evaluate_controller
 
 _HARD_UPDATE = HardUpdate()
 _PAYOFFS = Payoffs()
+_UNCHECKED = object()
 
 
 def check_model(
-    policy: object = None, schedule: object = None, update: object = None, payoffs: object = None
+    policy: object = _UNCHECKED,
+    schedule: object = _UNCHECKED,
+    update: object = _UNCHECKED,
+    payoffs: object = _UNCHECKED,
 ) -> None:
-    """Raise :class:`ValueError` naming the argument if a model object has the wrong type.
+    """Raise :class:`ValueError` naming the argument if a model object has the wrong type
+    (``None`` included: the callers have put defaults in place of the optional ones).
 
     >>> check_model(schedule="T=2")
     Traceback (most recent call last):
@@ -39,7 +44,7 @@ def check_model(
         ("update", update, UpdateRule),
         ("payoffs", payoffs, Payoffs),
     ):
-        if value is not None and not isinstance(value, expected):
+        if value is not _UNCHECKED and not isinstance(value, expected):
             raise ValueError(f"{name} must be a {expected.__name__}, got {type(value).__name__}")
 
 
@@ -94,6 +99,7 @@ def evaluate(
         if short is not None:
             scalars = short
         else:
+            _check_size(schedule, update, payoffs, curves)
             levels = len(batch.levels_of(update, payoffs))
             recursion = forward.run(
                 checked_table(policy, schedule, levels), schedule, update, payoffs
@@ -101,6 +107,14 @@ def evaluate(
             scalars = totals.totals(recursion)
             table = totals.curves(recursion) if curves else None
     return Result.of(policy, schedule, update, payoffs, scalars, table)
+
+
+def _check_size(schedule: Schedule, update: UpdateRule, payoffs: Payoffs, curves: bool) -> None:
+    """Refuse an evaluation that would exceed the memory budget (see ``model.limits``)."""
+    n = schedule.horizon
+    levels = len(objective_levels(update, payoffs.indifference, n))
+    estimate = limits.evaluation_bytes(n, levels, curves=curves)
+    limits.check_memory(f"evaluate over {n} episodes and {levels} levels", "horizon", estimate)
 
 
 def from_tree_curves(

@@ -276,8 +276,9 @@ class Recursion:
 def run(table: np.ndarray, schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Recursion:
     """Solve the forward recursion for a (per-level) decision table that has been checked."""
     n = schedule.horizon
-    levels = objective_levels(update, payoffs.indifference)
     per_level = 3 if schedule.kinds is None else 4
+    # One table for every level: only the levels reachable within the horizon matter.
+    levels = objective_levels(update, payoffs.indifference, None if table.ndim == per_level else n)
     if table.ndim == per_level and table.shape[0] != len(levels):
         raise ValueError(
             f"a per-level decision table needs {len(levels)} levels, got {table.shape[0]}"

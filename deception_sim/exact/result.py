@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._display import html_table, short_repr
 from ..model import Payoffs, Schedule, UpdateRule
-from ..model.measures import MODEL_COLUMNS, RESULT
+from ..model.measures import MODEL_COLUMNS, RESULT, clip
 from ..strategies import Strategy
 
 
@@ -72,6 +72,14 @@ class Result:
     expected_first_defection: float
     computed_curves: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # Rounding may leave a total a hair outside its range (a probability of
+        # 1 + 1e-16, a base of -1e-10 from a boundary distribution that sums to 1
+        # within its tolerance): put it back on the bound (see measures.clip).
+        scale = float(self.schedule.horizon)
+        for name in RESULT:
+            object.__setattr__(self, name, clip(name, getattr(self, name), scale))
+
     @classmethod
     def of(
         cls,
@@ -84,7 +92,8 @@ class Result:
     ) -> Result:
         """The result of an engine: the model, the scalars of
         :data:`~deception_sim.model.measures.RESULT` in that order, and the curves if
-        computed. The same object as the constructor makes, made in one step (it is
+        computed. The same object as the constructor makes (measures clipped to their
+        ranges), made in one step (it is
         made on every evaluation, and a short one costs a few microseconds).
 
         >>> from deception_sim import Greedy, HardUpdate, Payoffs, Schedule
@@ -94,7 +103,10 @@ class Result:
         ...     Greedy(), maze, HardUpdate(), Payoffs(), *numbers)
         True
         """
-        mesa, base, harm, p_intact, expected_updates, p_defect, expected_first = scalars
+        scale = float(schedule.horizon)
+        mesa, base, harm, p_intact, expected_updates, p_defect, expected_first = (
+            clip(name, float(value), scale) for name, value in zip(RESULT, scalars, strict=True)
+        )
         result = object.__new__(cls)
         result.__dict__.update(
             policy=policy,

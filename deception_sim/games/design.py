@@ -307,6 +307,15 @@ def _choose(
     )
 
 
+def _payoffs(payoffs: object) -> Payoffs:
+    """``payoffs``, or the default ``Payoffs()`` for ``None``; ``ValueError`` for anything else."""
+    if payoffs is None:
+        return Payoffs()
+    if not isinstance(payoffs, Payoffs):
+        raise ValueError(f"payoffs must be a Payoffs, got {type(payoffs).__name__}")
+    return payoffs
+
+
 def best_oversight(
     design: Design,
     bounds: tuple[float, float] = (0.0, 1.0),
@@ -334,8 +343,10 @@ def best_oversight(
     (0.3, 0.582)
     """
     low, high = _bounds(bounds)
-    payoffs = Payoffs() if payoffs is None else payoffs
+    payoffs = _payoffs(payoffs)
     overseer = OverseerPayoffs() if overseer is None else overseer
+    if not isinstance(overseer, OverseerPayoffs):
+        raise ValueError(f"overseer must be an OverseerPayoffs, got {type(overseer).__name__}")
     _validate.choice("information", information, INFORMATION)
     grid = _validate.integer("grid", grid, minimum=2)
     if not callable(design):
@@ -370,10 +381,12 @@ def safety_frontier(
     {'price': [0.01, 0.05], 'parameter': [1.0, 0.7], 'safety': [1.0, 0.869]}
     """
     low, high = _bounds(bounds)
-    payoffs = Payoffs() if payoffs is None else payoffs
+    payoffs = _payoffs(payoffs)
     _validate.choice("information", information, INFORMATION)
     grid = _validate.integer("grid", grid, minimum=2)
-    prices = [_validate.real("prices", c, low=0.0) for c in prices]
+    if not callable(design):
+        raise ValueError(f"design must be a function parameter -> Oversight, got {design!r}")
+    prices = [_validate.real("prices", c, low=0.0) for c in _validate.sequence("prices", prices)]
     if not prices:
         raise ValueError("prices must list at least one price")
     responses = _Responses(design, payoffs, information)
@@ -413,8 +426,11 @@ def design_curve(
     >>> (curve[["parameter", "overseen", "safety"]].round(12) + 0.0).to_dict("list")
     {'parameter': [0.0, 0.5], 'overseen': [0.0, 5.0], 'safety': [0.0, 0.5]}
     """
-    payoffs = Payoffs() if payoffs is None else payoffs
+    payoffs = _payoffs(payoffs)
     _validate.choice("information", information, INFORMATION)
+    if not callable(design):
+        raise ValueError(f"design must be a function parameter -> Oversight, got {design!r}")
+    parameters = _validate.sequence("parameters", parameters)
     responses = _Responses(design, payoffs, information)
     rows = []
     for x in parameters:

@@ -27,7 +27,7 @@ from .. import _validate
 from .._display import html_table, short_repr
 from ..exact.switch import switch_start
 from ..exact.switch import unsupported as switch_unsupported
-from ..model import Payoffs
+from ..model import Payoffs, limits
 from ..solvers import optimize
 from ..strategies import Aligned, Deceptive, Greedy, Strategy
 from .lp import (
@@ -371,6 +371,12 @@ class Game:
         )
 
 
+def _check_size(parameter: str, rows: int, columns: int, horizon: int) -> None:
+    """Refuse a game whose options and matrices would exceed the memory budget."""
+    what = f"a game of {rows} x {columns} options over {horizon} episodes"
+    limits.check_memory(what, parameter, limits.game_bytes(rows, columns, horizon))
+
+
 def _iterable(value: object) -> bool:
     return isinstance(value, Iterable) and not isinstance(value, (str, bytes))
 
@@ -410,6 +416,8 @@ def training_length_game(
             "oversight_cost or min_deploy_share must be positive: with free, unlimited "
             "training the overseer trains for ever and the game is trivial"
         )
+    rows = limits.size_of(lengths) if lengths is not None else horizon + 1  # at most
+    _check_size("horizon", rows or 1, horizon + 2, horizon)
     agent: tuple[AgentOption, ...] = defection_starts(horizon)
     if observable:
         agent = (Deceptive(), *agent)
@@ -453,6 +461,14 @@ def honeypot_game(
             "oversight_cost or detection_cost must be positive: with free honeypots the "
             "overseer makes every deployment episode one and the game is trivial"
         )
+    train = _validate.integer("train", train)
+    deploy = _validate.integer("deploy", deploy)
+    rows = (limits.size_of(rates) or 1) * (limits.size_of(detects) or 1)
+    columns = limits.size_of(agents) if agents is not None else train + deploy + 3
+    _check_size("rates", rows, columns or 1, train + deploy)  # sized before listed
+    rates = None if rates is None else _validate.sequence("rates", rates)
+    detects = _validate.sequence("detects", detects)
+    agents = None if agents is None else _validate.sequence("agents", agents)
     options = honeypot_rates(train, deploy, rates, detects=detects, observable=observable)
     if agents is None:
         horizon = options[0].schedule.horizon
@@ -497,6 +513,7 @@ def audit_game(
             f"audits must be below deploy ({deploy}): auditing every deployment episode "
             f"leaves nothing deployed, got {audits}"
         )
+    _check_size("deploy", 1, deploy + 1, train + deploy)
     options = audit_plans(train, deploy, audits, placements=placements)
     if agents is None:
         agents = defection_starts(train + deploy, first=train + 1)

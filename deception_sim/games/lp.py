@@ -19,6 +19,7 @@ objects here: :mod:`deception_sim.games.game` builds the matrices.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +38,7 @@ def _matrix(name: str, values: object) -> np.ndarray:
     """A non-empty two-dimensional array of finite floats, or ValueError naming ``name``."""
     try:
         matrix = np.array(values, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} must be a two-dimensional array of numbers") from None
     if matrix.ndim != 2:
         raise ValueError(f"{name} must be two-dimensional, got shape {matrix.shape}")
@@ -54,10 +55,24 @@ def _scale(*matrices: np.ndarray) -> float:
 
 def _normalized(matrix: np.ndarray) -> np.ndarray:
     """``matrix`` mapped affinely onto [-1, 1]: the same optimal strategies, and the
-    solver's absolute tolerances become relative ones."""
+    solver's absolute tolerances become relative ones.
+
+    Halves are taken before differences, so payoffs near the largest float
+    (``[[1e308, -1e308]]``) do not overflow to infinity.
+
+    >>> _normalized(np.array([[1e308, -1e308]])).tolist()
+    [[1.0, -1.0]]
+    """
     low, high = float(matrix.min()), float(matrix.max())
-    spread = (high - low) / 2.0
-    return (matrix - (high + low) / 2.0) / (spread if spread > 0 else 1.0)
+    spread = high / 2.0 - low / 2.0
+    centre = low / 2.0 + high / 2.0
+    return (matrix - centre) / (spread if spread > 0 else 1.0)
+
+
+def _power_of_two(*matrices: np.ndarray) -> float:
+    """A power of two that brings every entry into (-2, 2) (dividing by it is exact)."""
+    largest = max(float(np.abs(m).max()) for m in matrices)
+    return 1.0 if largest <= 1.0 else math.ldexp(1.0, math.frexp(largest)[1] - 1)
 
 
 def _clean(weights: np.ndarray) -> np.ndarray:
@@ -139,13 +154,16 @@ def solve_zero_sum(matrix: object) -> ZeroSumSolution:
         raise ArithmeticError(f"the zero-sum linear program failed: {result.message}")
     x = _clean(result.x[:rows])
     y = _clean(-result.ineqlin.marginals)
-    guaranteed = float((x @ a).min())
-    conceded = float((a @ y).max())
+    # In units of a power of two that keeps every sum finite, then scaled back.
+    unit = _power_of_two(a)
+    scaled = a / unit
+    guaranteed = float((x @ scaled).min())
+    conceded = float((scaled @ y).max())
     return ZeroSumSolution(
-        value=float(x @ a @ y),
+        value=float(x @ scaled @ y) * unit,
         row_strategy=x,
         column_strategy=y,
-        gap=max(0.0, conceded - guaranteed),
+        gap=max(0.0, conceded - guaranteed) * unit,
         method="one linear program (scipy.optimize.linprog, HiGHS); columns from its dual",
     )
 
@@ -314,10 +332,18 @@ def zero_sum_form(row_payoffs: object, column_payoffs: object) -> np.ndarray | N
         raise ValueError(
             f"row_payoffs and column_payoffs must have the same shape, got {a.shape} and {b.shape}"
         )
-    total = a + b
+    unit = _power_of_two(a, b)  # sums of payoffs near the largest float stay finite
+    total = a / unit + b / unit
     g = total[0, :] - total[0, 0]
     f = total[:, 0]
     residual = np.abs(total - f[:, None] - g[None, :]).max()
-    if residual > TOLERANCE * _scale(a, b):
+    if residual > TOLERANCE * _scale(a, b) / unit:
         return None
-    return a - g[None, :]
+    with np.errstate(over="ignore"):
+        form = (a / unit - g[None, :]) * unit
+    if not np.isfinite(form).all():
+        raise ValueError(
+            "row_payoffs and column_payoffs: the zero-sum form of this game overflows "
+            "(payoffs too close to the largest float); rescale the payoffs"
+        )
+    return form

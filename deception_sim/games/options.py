@@ -203,7 +203,7 @@ def training_lengths(
     longest = math.floor((1.0 - share) * horizon + 1e-9)
     if lengths is None:
         lengths = range(longest + 1)
-    chosen = [_validate.integer("lengths", t) for t in lengths]
+    chosen = [_validate.integer("lengths", t) for t in _validate.sequence("lengths", lengths)]
     if not chosen:
         raise ValueError("lengths must list at least one training length")
     for t in chosen:
@@ -236,10 +236,14 @@ def honeypot_rates(
     >>> [o.label for o in honeypot_rates(2, 3, [0.0, 0.5], detects=[0.5, 1.0])]
     ['h=0, d=0.5', 'h=0, d=1', 'h=0.5, d=0.5', 'h=0.5, d=1']
     """
-    rates = [_validate.probability("rates", h) for h in rates]
-    detects = [_validate.probability("detects", d) for d in detects]
+    rates = [_validate.probability("rates", h) for h in _validate.sequence("rates", rates)]
+    detects = [_validate.probability("detects", d) for d in _validate.sequence("detects", detects)]
     if not rates or not detects:
         raise ValueError("rates and detects must each list at least one probability")
+    for name, given in (("rates", rates), ("detects", detects)):
+        if len(set(given)) < len(given):
+            repeated = sorted({x for x in given if given.count(x) > 1})
+            raise ValueError(f"{name} must not repeat a value; repeated: {repeated}")
     options = []
     for h, d in itertools.product(rates, detects):
         label = f"h={h:g}" + (f", d={d:g}" if len(detects) > 1 else "")
@@ -278,9 +282,12 @@ def audit_plans(
     if isinstance(placements, str):
         sets = _placements(placements, deploy, audits)
     else:
+        given = [
+            _validate.sequence("placements", s)
+            for s in _validate.sequence("placements", placements)
+        ]
         sets = [
-            tuple(sorted({_validate.integer("placements", e, minimum=1) for e in s}))
-            for s in placements
+            tuple(sorted({_validate.integer("placements", e, minimum=1) for e in s})) for s in given
         ]
         for chosen in sets:
             if len(chosen) != audits or (chosen and chosen[-1] > deploy):
@@ -372,7 +379,7 @@ def memoryless_rates(rates: Iterable[float], *, cue: bool = False) -> tuple[Memo
     >>> memoryless_rates([0.5, 1.0], cue=True)
     (Memoryless({'train': 0.0, 'deploy': 0.5}), Memoryless({'train': 0.0, 'deploy': 1.0}))
     """
-    rates = [_validate.probability("rates", p) for p in rates]
+    rates = [_validate.probability("rates", p) for p in _validate.sequence("rates", rates)]
     if not rates:
         raise ValueError("rates must list at least one probability")
     if cue:

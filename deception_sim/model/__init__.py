@@ -19,7 +19,14 @@ from .parameters import (
 )
 from .payoffs import MISSED, UTILITIES, Payoffs
 from .schedule import CUES, PHASES, Schedule
-from .update import HardUpdate, ObjectiveLevels, UpdateRule, objective_levels, prefers_mesa
+from .update import (
+    HardUpdate,
+    ObjectiveLevels,
+    UpdateRule,
+    level_count,
+    objective_levels,
+    prefers_mesa,
+)
 
 __all__ = [
     "CUES",
@@ -42,6 +49,7 @@ __all__ = [
     "build_model",
     "check_parameter",
     "check_parameter_names",
+    "level_count",
     "objective_levels",
     "prefers_mesa",
 ]

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -99,3 +101,47 @@ def standard_error(name: str) -> str:
     if name not in MEASURES:
         raise ValueError(f"name must be one of the measures {sorted(MEASURES)}, got {name!r}")
     return f"{name}_se"
+
+
+ROUNDING = 1e-9
+"""How far (times ``max(1, scale)``) rounding may leave a computed measure outside its range:
+the tolerance of a schedule's boundary distribution (whose sum may be 1 within ``1e-9``)."""
+
+
+def clip(name: str, value: float | np.ndarray, scale: float = 1.0) -> float | np.ndarray:
+    """``value`` of the measure ``name``, moved onto its range where rounding left it outside.
+
+    A value outside the range by at most ``ROUNDING * max(1, scale)`` (``scale``:
+    the size of the sum it came from, e.g. the horizon) is set to the bound;
+    a value further outside is a computation gone wrong, and raises
+    :class:`ArithmeticError` rather than be reported. NaN is left as it is.
+
+    >>> clip("base", -1e-10), clip("p_defect", 1.0 + 1e-12), clip("mesa", -5.0)
+    (0.0, 1.0, -5.0)
+    >>> clip("p_intact", 1.5)
+    Traceback (most recent call last):
+    ...
+    ArithmeticError: p_intact = 1.5 is outside its range [0, 1] by more than rounding
+    """
+    measure = MEASURES[name]
+    tolerance = ROUNDING * max(1.0, float(scale))
+    if isinstance(value, float):  # one number (every evaluation): no array work
+        if measure.low <= value <= measure.high or value != value:
+            return value
+        if measure.low - tolerance <= value <= measure.high + tolerance:
+            return measure.low if value < measure.low else measure.high
+        raise ArithmeticError(
+            f"{name} = {value!r} is outside its range [{measure.low:g}, {measure.high:g}] "
+            "by more than rounding"
+        )
+    array = np.asarray(value, dtype=float)
+    with np.errstate(invalid="ignore"):
+        wrong = (array < measure.low - tolerance) | (array > measure.high + tolerance)
+    if wrong.any():
+        bad = float(array[wrong].flat[0]) if array.ndim else float(array)
+        raise ArithmeticError(
+            f"{name} = {bad!r} is outside its range [{measure.low:g}, {measure.high:g}] "
+            "by more than rounding"
+        )
+    clipped = np.clip(array, measure.low, measure.high)
+    return float(clipped) if np.ndim(value) == 0 else clipped

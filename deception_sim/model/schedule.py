@@ -36,6 +36,7 @@ from typing import cast
 import numpy as np
 
 from .. import _validate
+from . import limits
 from .kinds import EpisodeKinds
 
 PHASES: tuple[str, str] = ("train", "deploy")
@@ -141,6 +142,7 @@ class Schedule:
         """
         train = _validate.integer("train", train)
         deploy = _validate.integer("deploy", deploy)
+        _check_horizon("train + deploy", train + deploy)
         pmf = np.zeros(train + deploy + 1)
         pmf[train] = 1.0
         return cls(
@@ -179,6 +181,7 @@ class Schedule:
         [1.0, 0.5, 0.0, 0.0]
         """
         horizon = _validate.integer("horizon", horizon)
+        _check_horizon("horizon", horizon)
         if hasattr(train_length, "pmf") and hasattr(train_length, "cdf"):
             below = float(train_length.cdf(-1))
             if below > _PMF_TOLERANCE:
@@ -230,6 +233,7 @@ class Schedule:
         if horizon is None:
             needed = (math.log(tail) + math.log1p(-continue_prob)) / math.log(continue_prob)
             horizon = max(train, math.ceil(needed))
+            _check_horizon(f"continue_prob={continue_prob!r} (with tail={tail!r})", horizon)
         horizon = _validate.integer("horizon", horizon)
         if horizon < train:
             raise ValueError(f"horizon must be an integer >= train ({train}), got {horizon}")
@@ -460,3 +464,9 @@ def _accuracy(cue_accuracy: float, observable: bool | None) -> float:
             f"observable={observable} contradicts cue_accuracy={cue_accuracy!r}; give one"
         )
     return implied
+
+
+def _check_horizon(parameter: str, horizon: int) -> None:
+    """Refuse a horizon whose schedule alone would exceed the memory budget."""
+    what = f"a schedule of {limits.format_count(horizon)} episodes"
+    limits.check_memory(what, parameter, limits.schedule_bytes(horizon))

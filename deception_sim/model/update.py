@@ -19,6 +19,8 @@ complies for ever, so only finitely many *objective levels* are live.
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,6 +114,19 @@ class ObjectiveLevels:
         return int(self.weight.shape[0])
 
 
+def level_count(update: UpdateRule, indifference: float) -> int | None:
+    """How many live objective levels a per-level decision table has (``None``: more than
+    :data:`MAX_LEVELS`, so no per-level table can exist; tables without levels still work).
+
+    >>> level_count(UpdateRule(rate=0.5), 0.2), level_count(UpdateRule(drift=1e-300), 0.5)
+    (3, None)
+    """
+    try:
+        return len(objective_levels(update, indifference))
+    except ValueError:
+        return None
+
+
 def prefers_mesa(weight: np.ndarray | float, indifference: float) -> np.ndarray | bool:
     """Whether an objective with mesa weight ``weight`` still prefers to defect.
 
@@ -124,20 +139,43 @@ def prefers_mesa(weight: np.ndarray | float, indifference: float) -> np.ndarray 
     return weight > indifference + TIE_TOLERANCE
 
 
-def objective_levels(update: UpdateRule, indifference: float) -> ObjectiveLevels:
+def objective_levels(
+    update: UpdateRule, indifference: float, horizon: int | None = None
+) -> ObjectiveLevels:
     """Enumerate the live objective levels: the unmodified agent, and every modified
     self whose weight still prefers the mesa objective (:func:`prefers_mesa`).
+
+    With ``horizon``, only the levels an agent can reach within that many
+    episodes: each update and each drift takes an overseen episode, so level
+    ``(k, m)`` is reached after ``k + m`` episodes at the earliest, and a level
+    with ``k + m > horizon`` has probability 0 throughout a run. Leaving those
+    out changes no decision and no value (a move to one of them is a move to
+    ``-1``, which happens only after the last episode). The result is computed
+    once per argument and is read-only.
 
     >>> levels = objective_levels(UpdateRule(rate=0.5), indifference=0.2)
     >>> levels.weight.tolist(), levels.after_update.tolist()
     ([1.0, 0.5, 0.25], [1, 2, -1])
+    >>> len(objective_levels(UpdateRule(rate=1e-4), 0.5)), len(objective_levels(
+    ...     UpdateRule(rate=1e-4), 0.5, horizon=7))
+    (6932, 8)
     """
+    if horizon is not None:
+        horizon = _validate.integer("horizon", horizon)
+    return _objective_levels(update, float(indifference), horizon)
+
+
+@functools.lru_cache(maxsize=128)
+def _objective_levels(
+    update: UpdateRule, indifference: float, horizon: int | None
+) -> ObjectiveLevels:
     keep_update, keep_drift = 1.0 - update.rate, 1.0 - update.drift
+    reach = math.inf if horizon is None else horizon
 
     def live(k: int, m: int) -> bool:
         # The unmodified agent (k = m = 0) is the agent itself: it follows its strategy.
-        return (k == 0 and m == 0) or bool(
-            prefers_mesa(keep_update**k * keep_drift**m, indifference)
+        return (k == 0 and m == 0) or (
+            k + m <= reach and bool(prefers_mesa(keep_update**k * keep_drift**m, indifference))
         )
 
     levels: list[tuple[int, int, float]] = []
@@ -162,10 +200,13 @@ def objective_levels(update: UpdateRule, indifference: float) -> ObjectiveLevels
     after_drift = [
         index.get((k, m + 1), -1) if update.drift > 0 else i for i, (k, m, _) in enumerate(levels)
     ]
-    return ObjectiveLevels(
-        updates=np.array([k for k, _, _ in levels], dtype=np.int64),
-        compliant=np.array([m for _, m, _ in levels], dtype=np.int64),
-        weight=np.array([w for _, _, w in levels], dtype=float),
-        after_update=np.array(after_update, dtype=np.int64),
-        after_drift=np.array(after_drift, dtype=np.int64),
+    arrays = (
+        np.array([k for k, _, _ in levels], dtype=np.int64),
+        np.array([m for _, m, _ in levels], dtype=np.int64),
+        np.array([w for _, _, w in levels], dtype=float),
+        np.array(after_update, dtype=np.int64),
+        np.array(after_drift, dtype=np.int64),
     )
+    for array in arrays:
+        array.setflags(write=False)  # shared by every caller (the cache)
+    return ObjectiveLevels(*arrays)

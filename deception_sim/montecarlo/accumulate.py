@@ -12,29 +12,48 @@ import pandas as pd
 
 from ..model.episode import Branch
 
+ROUNDING_SPREAD = 1e-12
+"""Per-run values that differ by at most this (relative to their size) differ by rounding only."""
+
 
 class Moments:
     """Count, mean and sum of squared deviations, merged group by group (Chan et al.).
 
-    A group of equal values adds exactly that value and no spread, so a
-    quantity that is the same in every run comes out exact with a zero
-    standard error.
+    Every variance is a sum of squared deviations from a group's own mean
+    (never a difference of large sums), and a group of equal values adds
+    exactly that value and no spread, so a quantity that is the same in every
+    run comes out exact with a standard error of exactly 0. Per-run values
+    that differ only by the rounding of their own sums (``1.0`` and
+    ``0.9999999999999998``: within ``ROUNDING_SPREAD`` of their size) also
+    count as agreeing: their spread is below the rounding of the mean itself,
+    so no standard error can be told from it.
+
+    >>> m = Moments()
+    >>> m.add(np.array([1.0, 0.9999999999999998, 1.0000000000000002]))
+    >>> m.standard_error
+    0.0
+    >>> m.add(np.array([3.0]))
+    >>> round(m.standard_error, 12)
+    0.5
     """
 
-    __slots__ = ("count", "m2", "mean")
+    __slots__ = ("count", "high", "low", "m2", "mean")
 
     def __init__(self) -> None:
         self.count = 0
         self.mean = math.nan
         self.m2 = 0.0
+        self.low = math.inf
+        self.high = -math.inf
 
     def add(self, values: np.ndarray) -> None:
         n = int(values.size)
         if n == 0:
             return
-        low, high = values.min(), values.max()
+        low, high = float(values.min()), float(values.max())
+        self.low, self.high = min(self.low, low), max(self.high, high)
         if low == high:
-            mean, m2 = float(low), 0.0
+            mean, m2 = low, 0.0
         else:
             mean = float(values.sum(dtype=float)) / n
             m2 = float(np.square(values - mean).sum())
@@ -50,9 +69,17 @@ class Moments:
         self.count = total
 
     @property
+    def agreeing(self) -> bool:
+        """Whether every value added is the same, up to the rounding of per-run sums."""
+        size = max(abs(self.low), abs(self.high))
+        return self.count > 0 and self.high - self.low <= ROUNDING_SPREAD * size
+
+    @property
     def standard_error(self) -> float:
         if self.count < 2:
             return math.nan
+        if self.agreeing:
+            return 0.0
         return math.sqrt(max(self.m2, 0.0) / (self.count - 1) / self.count)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from .._display import html_table, number, short_repr
 from ..exact import Result
 from ..model import Payoffs, Schedule, UpdateRule
-from ..model.measures import MODEL_COLUMNS, RESULT, RUNS, standard_error
+from ..model.measures import MODEL_COLUMNS, RESULT, RUNS, clip, standard_error
 from ..strategies import Strategy
 
 SCALARS: tuple[str, ...] = RESULT
@@ -86,6 +86,12 @@ class SimulationResult:
     seed: Seed
     curves: pd.DataFrame | None = field(repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        # A mean of per-run values in range is in range, up to their rounding.
+        scale = float(self.schedule.horizon)
+        for name in SCALARS:
+            object.__setattr__(self, name, clip(name, getattr(self, name), scale))
+
     def _rows(self) -> list[tuple[str, object]]:
         """The model, each estimate as ``value ± standard error``, and the runs."""
         row = self.summary()
@@ -132,12 +138,15 @@ class SimulationResult:
     def z_scores(self, exact: Result) -> dict[str, float]:
         """``(estimate - exact) / se`` for each scalar, against an exact :class:`Result`.
 
-        Where the standard error is 0 (every run gave the same value) a match
-        (to rounding: within ``1e-12`` relative) counts as ``z = 0`` and a
-        mismatch as ``inf`` (signed), as does a standard error that is NaN
-        (fewer than two runs); a NaN on
-        both sides (no defection either way) is a match, a NaN on one side
-        gives NaN.
+        Every score is finite or NaN, never infinite. Where every run gave the
+        same value (the standard error is 0; to rounding: see
+        :class:`~deception_sim.montecarlo.accumulate.Moments`) or there were
+        fewer than two runs, a match with the exact value (within ``1e-12``
+        relative) is ``z = 0``, and a mismatch is NaN: the runs show **no
+        sampled variation**, so they cannot say how far off they may be (a
+        rare outcome may simply not have been drawn); :meth:`compare` says
+        which scores these are. A NaN on both sides (no defection either way)
+        is a match, a NaN on one side gives NaN.
 
         >>> from deception_sim import Memoryless, Schedule, evaluate
         >>> from deception_sim import simulate
@@ -147,23 +156,45 @@ class SimulationResult:
         >>> sorted(z) == sorted(SCALARS), all(abs(v) < 5 for v in z.values())
         (True, True)
         """
+        return {name: float(row["z"]) for name, row in self._comparison(exact).items()}
+
+    def compare(self, exact: Result) -> pd.DataFrame:
+        """Each estimate next to the exact value: ``estimate``, ``se``, ``exact``, ``z`` and
+        a ``note`` where ``z`` is not a plain z-score ("no sampled variation",
+        "match", "undefined on one side"), indexed by ``measure``.
+
+        >>> from deception_sim import Plan, Schedule, evaluate, simulate
+        >>> maze = Schedule.fixed(2, 3)
+        >>> table = simulate(Plan("BBAAA"), maze, runs=10, seed=0).compare(
+        ...     evaluate(Plan("BBBAA"), maze))
+        >>> table.loc["mesa", "note"], float(table.loc["mesa", "z"])
+        ('no sampled variation', nan)
+        """
+        rows = self._comparison(exact)
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "measure"
+        return frame
+
+    def _comparison(self, exact: Result) -> dict[str, dict[str, float | str]]:
         if not isinstance(exact, Result):
             raise ValueError(f"exact must be a Result, got {type(exact).__name__}")
-        scores: dict[str, float] = {}
+        rows: dict[str, dict[str, float | str]] = {}
         for name in SCALARS:
             estimate = getattr(self, name)
             error = getattr(self, f"{name}_se")
             target = getattr(exact, name)
+            note = ""
             if math.isnan(estimate) and math.isnan(target):
-                scores[name] = 0.0
+                z, note = 0.0, "undefined on both sides"
             elif math.isnan(estimate) or math.isnan(target):
-                scores[name] = math.nan
+                z, note = math.nan, "undefined on one side"
             elif error == 0.0 or math.isnan(error):
                 difference = estimate - target
                 if abs(difference) <= _ROUNDING * max(1.0, abs(target)):
-                    scores[name] = 0.0
+                    z, note = 0.0, "match"
                 else:
-                    scores[name] = math.copysign(math.inf, difference)
+                    z, note = math.nan, "no sampled variation"
             else:
-                scores[name] = (estimate - target) / error
-        return scores
+                z = (estimate - target) / error
+            rows[name] = {"estimate": estimate, "se": error, "exact": target, "z": z, "note": note}
+        return rows

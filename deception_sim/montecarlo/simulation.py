@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _validate
 from ..exact import check_model
-from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, objective_levels
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, level_count, limits
 from ..model.episode import branches
 from ..model.measures import standard_error
 from ..strategies import Strategy, checked_table
@@ -89,13 +89,17 @@ def simulate(
     if not isinstance(curves, bool):
         raise ValueError(f"curves must be True or False, got {curves!r}")
     check_model(policy, schedule, update, payoffs)
+    estimate = limits.simulation_bytes(schedule.horizon, runs, BATCH_SIZE, curves=curves)
+    limits.check_memory(f"simulate over {schedule.horizon} episodes", "horizon", estimate)
+    seconds = limits.simulation_seconds(schedule.horizon, runs, BATCH_SIZE)
+    limits.check_time(f"simulate {runs} runs of {schedule.horizon} episodes", "runs", seconds)
     rng, seed = _generator(seed)
     totals = {name: Moments() for name in SCALARS}
     tally = Tally(schedule.horizon, branches(update, payoffs)) if curves else None
     tree = policy.controller(schedule, update, payoffs)
     play: Callable[[int, np.random.Generator, dict[str, Moments], Tally | None], None]
     if tree is None:
-        levels = len(objective_levels(update, payoffs.indifference))
+        levels = level_count(update, payoffs.indifference)
         table = checked_table(policy, schedule, levels)
         if schedule.kinds is None:
             play = Simulator(table, schedule, update, payoffs).batch

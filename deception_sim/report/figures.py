@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
+from .. import _files
 from ..model.measures import MEASURES, METHOD, MODEL_COLUMNS, RULE, RUNS
 from .style import (
     COLORMAP,
@@ -60,8 +61,9 @@ def save_figure(figure: Figure, *paths: str | Path, dpi: int = DPI) -> list[Path
         if suffix not in SAVE_METADATA:
             raise ValueError(f"figure path must end in .png, .pdf or .svg, got {str(path)!r}")
         FigureCanvasAgg(figure)  # the Agg canvas, whatever pyplot's backend is
-        with styled():
-            figure.savefig(path, dpi=dpi, metadata=SAVE_METADATA[suffix])
+        # Through a temporary file in the same folder: the figure is written whole or not at all.
+        with styled(), _files.atomic_path(path) as partial:
+            figure.savefig(partial, format=suffix[1:], dpi=dpi, metadata=SAVE_METADATA[suffix])
         written.append(path)
     return written
 

@@ -39,7 +39,31 @@ def results_table(results: Iterable[_Summarized]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    return pd.DataFrame([result.summary() for result in results])
+    if isinstance(results, (str, bytes)) or not isinstance(results, Iterable):
+        raise ValueError(f"results must be a sequence of results, got {type(results).__name__}")
+    try:
+        given = list(results)
+    except TypeError:  # an iterable that cannot be iterated (a 0-d array)
+        raise ValueError(f"results must be a sequence of results, got {results!r}") from None
+    rows = []
+    for result in given:
+        summary = getattr(result, "summary", None)
+        if not callable(summary):
+            raise ValueError(
+                "results must be Result, SimulationResult or Solution objects (anything with "
+                f"summary()), got {type(result).__name__}"
+            )
+        rows.append(summary())
+    return pd.DataFrame(rows)
+
+
+def _table(table: object) -> pd.DataFrame:
+    """``table`` if it is a DataFrame; ``ValueError`` naming the argument otherwise."""
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table must be a pandas DataFrame, got {type(table).__name__}")
+    return table
 
 
 def _cell(value: object, digits: int) -> str:
@@ -110,6 +134,7 @@ def render(table: pd.DataFrame, fmt: str = "markdown") -> str:
     BBAAA,3
     """
     fmt = _validate.choice("format", fmt, FORMATS)
+    table = _table(table)
     if fmt == "markdown":
         return to_markdown(table)
     if fmt == "csv":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import _validate
 from ..exact import check_model
-from ..model import HardUpdate, Payoffs, Schedule, UpdateRule
+from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, limits, objective_levels
 from ..strategies.optimal import INFORMATION
 from . import clock, known_phase, memoryless
 from .solution import Solution
@@ -49,6 +49,8 @@ def optimize(
         reason = clock_unsupported(schedule, payoffs)
         if reason is not None:
             raise ValueError(reason)
+    n, levels = schedule.horizon, len(objective_levels(update, payoffs.indifference, horizon=None))
+    limits.check_memory(f"optimize over {n} episodes", "horizon", limits.solver_bytes(n, levels))
     solver = {"known_phase": known_phase, "clock": clock, "memoryless": memoryless}[information]
     return solver.solve(schedule, update, payoffs)
 

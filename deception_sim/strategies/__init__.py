@@ -15,6 +15,7 @@ from .base import (
     Switch,
     checked_table,
     constant_table,
+    has_address,
     metadata,
 )
 from .builtin import BUILT_IN, Aligned, Bayesian, Deceptive, Greedy, Memoryless, Plan, Threshold
@@ -38,6 +39,7 @@ __all__ = [
     "Threshold",
     "checked_table",
     "constant_table",
+    "has_address",
     "metadata",
     "parse_strategy",
     "table_controller",

@@ -42,6 +42,8 @@ nor gain one it did not declare.
 
 from __future__ import annotations
 
+import re
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -164,8 +166,41 @@ class Strategy:
 
     @property
     def name(self) -> str:
-        """The label used in tables: the strategy's ``repr``."""
-        return repr(self)
+        """The label used in tables: the strategy's ``repr``.
+
+        A ``repr`` that carries a memory address (a subclass without a
+        ``__repr__`` of its own) would make tables differ from run to run;
+        the label is then the class's name followed by ``(...)``, and a
+        :class:`UserWarning` says so (once per class). Sweeps refuse such a
+        strategy (their checkpoints are named by the reprs).
+        """
+        text = repr(self)
+        if not has_address(text):
+            return text
+        kind = type(self)
+        if kind not in _WARNED:
+            _WARNED.add(kind)
+            warnings.warn(
+                f"{kind.__qualname__} has no __repr__ of its own (its repr {text!r} holds a "
+                f"memory address); tables name it {kind.__qualname__}(...). Give it a "
+                "__repr__ that evaluates back to an equal object",
+                UserWarning,
+                stacklevel=2,
+            )
+        return f"{kind.__qualname__}(...)"
+
+
+_WARNED: set[type] = set()
+_ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]+")
+
+
+def has_address(text: str) -> bool:
+    """Whether a ``repr`` holds a memory address (``<X object at 0x7f...>``): not reproducible.
+
+    >>> has_address("Greedy()"), has_address("<__main__.Mine object at 0x7f3a2c1b9d90>")
+    (False, True)
+    """
+    return _ADDRESS.search(text) is not None
 
 
 def metadata(
@@ -223,7 +258,14 @@ def checked_table(policy: Strategy, schedule: Schedule, levels: int | None = Non
     >>> checked_table(Deceptive(), Schedule.fixed(1, 1, kinds=kinds)).shape
     (2, 2, 2)
     """
-    table = np.asarray(policy.decision_table(schedule), dtype=float)
+    given = policy.decision_table(schedule)
+    try:
+        table = np.asarray(given, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"the decision table of {_label(policy)} must be an array of probabilities, got "
+            f"{type(given).__name__}"
+        ) from None
     n = schedule.horizon
     allowed: list[tuple[int, ...]] = [(n, 2)]
     per_level: tuple[int, ...] | None = None if levels is None else (levels, n, 2)

@@ -117,7 +117,9 @@ class Plan(Strategy):
 
     def __post_init__(self) -> None:
         if not isinstance(self.plan, str):
-            raise ValueError(f"plan must be a string of the letters A and B, got {self.plan!r}")
+            raise ValueError(
+                f"plan must be a string of the letters A and B, got {_validate.shown(self.plan)}"
+            )
         letters = _PLAN_SEPARATORS.sub("", self.plan).upper()
         unknown = sorted(set(letters) - {"A", "B"})
         if unknown:

@@ -6,6 +6,7 @@ import ast
 import math
 import re
 
+from .._validate import shown
 from .base import Strategy
 from .builtin import BUILT_IN, Aligned, Bayesian, Deceptive, Greedy, Memoryless, Plan, Threshold
 
@@ -24,7 +25,7 @@ def parse_strategy(text: str) -> Strategy:
     Plan('BBAAA')
     """
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"policy must be a strategy name or a plan, got {text!r}")
+        raise ValueError(f"policy must be a strategy name or a plan, got {shown(text)}")
     spec = text.strip()
     name, _, argument = spec.partition(":")
     key = name.strip().lower()
@@ -34,7 +35,11 @@ def parse_strategy(text: str) -> Strategy:
     if key == "threshold":
         return Threshold(int(_number("threshold", argument, integer=True)))
     if key == "memoryless":
-        parts = [p for p in argument.split(",") if p.strip()]
+        parts = argument.split(",")
+        if not all(part.strip() for part in parts):
+            raise ValueError(
+                f"memoryless needs one or two probabilities separated by a comma, got {argument!r}"
+            )
         if len(parts) == 1:
             return Memoryless(_number("memoryless", parts[0]))
         if len(parts) == 2:

@@ -27,6 +27,7 @@ import numpy as np
 from .. import _validate
 from ..exact import evaluate
 from ..model import Payoffs, Schedule, UpdateRule, build_model
+from ..model.measures import MEASURES, clip
 from ..montecarlo import simulate
 from ..solvers import optimize
 from .fast import _closed_forms
@@ -86,6 +87,12 @@ def _compute(plan: _Plan, cells: np.ndarray) -> Chunk:
         row = _solve_one(plan, int(cells[i]), int(j), *models[i])
         for name, value in row.items():
             out[name][i, j] = value
+    for name, values in out.items():
+        if name in MEASURES and values.dtype.kind == "f" and values.size:
+            # Rounding can leave a closed form a hair outside its range (see measures.clip).
+            finite = values[np.isfinite(values)]
+            scale = float(np.abs(finite).max()) if finite.size else 1.0
+            out[name] = np.asarray(clip(name, values, scale))
     rows: Chunk = {
         "_cell": np.repeat(cells, count),
         "_strategy": np.tile(np.arange(count, dtype=np.int64), n),
@@ -148,7 +155,7 @@ def _executor(
         count = workers or os.cpu_count() or 1
         if count == 1:
             return None, 1, False
-        return cf.ProcessPoolExecutor(max_workers=count), count, True
+        return cf.ProcessPoolExecutor(max_workers=count, initializer=_one_thread_each), count, True
     if type(executor).__module__.split(".")[0] == "distributed" and hasattr(
         executor, "get_executor"
     ):  # a dask.distributed Client: its concurrent.futures face
@@ -158,6 +165,50 @@ def _executor(
     if callable(getattr(executor, "submit", None)):
         count = workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
         return cast(cf.Executor, executor), count, False
+    raise ValueError(
+        "executor must be None, 'serial', 'processes', a concurrent.futures.Executor or a "
+        f"dask.distributed Client, got {executor!r}"
+    )
+
+
+BLAS_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+"""Environment variables that cap the threads of the numerical libraries loaded later."""
+
+
+def _one_thread_each() -> None:
+    """A pool worker's start: one BLAS/OpenMP thread in this process.
+
+    A pool of ``k`` processes on ``k`` cores then uses ``k`` threads, not
+    ``k`` times the cores (each process's BLAS would start a thread per
+    core). Libraries already loaded (numpy's BLAS, inherited on ``fork``)
+    are capped by ``threadpoolctl``; those a chunk loads later (scipy's own
+    BLAS) read the environment. A Dask worker does the same by default
+    (``distributed.nanny.pre-spawn-environ``); an executor the caller passes
+    in is the caller's to configure.
+    """
+    for name in BLAS_VARIABLES:
+        os.environ[name] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # for the rest of this process's life
+
+
+def _check_executor(executor: object) -> None:
+    """Refuse an executor :func:`_executor` could not use (before any work starts)."""
+    if executor is None or executor in ("serial", "processes"):
+        return
+    if callable(getattr(executor, "submit", None)) or (
+        type(executor).__module__.split(".")[0] == "distributed"
+        and hasattr(executor, "get_executor")
+    ):
+        return
     raise ValueError(
         "executor must be None, 'serial', 'processes', a concurrent.futures.Executor or a "
         f"dask.distributed Client, got {executor!r}"

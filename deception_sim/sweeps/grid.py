@@ -11,6 +11,7 @@ the order given, the first name varying slowest.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,13 @@ from typing import TypeAlias, cast
 import numpy as np
 import pandas as pd
 
-from ..model import PARAMETER_NAMES, ParameterValue, check_parameter, check_parameter_names
+from ..model import (
+    PARAMETER_NAMES,
+    ParameterValue,
+    check_parameter,
+    check_parameter_names,
+    limits,
+)
 
 PARAMETERS: tuple[str, ...] = PARAMETER_NAMES
 """Every name a sweep grid may use (see :data:`deception_sim.model.PARAMETERS`)."""
@@ -101,19 +108,35 @@ def _canonical(value: object) -> str:
     return f"{type(value).__name__}:{_label(value)}"
 
 
-def _axis(name: str, given: object) -> tuple[ParameterValue, ...]:
+def _given(given: object) -> object:
+    """An axis as given: one value becomes a list of one."""
     if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
-        given = [given]
-    elif isinstance(given, np.ndarray) and given.ndim == 0:
-        given = [given.item()]
-    values = tuple(check_parameter(name, v) for v in given)
+        return [given]
+    if isinstance(given, np.ndarray) and given.ndim == 0:
+        return [given.item()]
+    return given
+
+
+def _axis(name: str, given: object) -> tuple[ParameterValue, ...]:
+    values = tuple(check_parameter(name, v) for v in cast(Iterable[object], given))
     if not values:
         raise ValueError(f"grid axis {name!r} is empty; give it at least one value")
     return values
 
 
-def _grid(grid: object) -> _Grid:
-    """The validated axes of a grid (names first: one model; then every value)."""
+def _grid(grid: object, *, rows_per_cell: int = 1, columns: int = 0) -> _Grid:
+    """The validated axes of a grid (names first: one model; then its size; then every value).
+
+    The grid's size is checked against the memory budget
+    (:mod:`deception_sim.model.limits`) from the lengths of its axes, before any
+    value is checked or materialized: a table of ``rows_per_cell`` rows per
+    cell, each with the parameters and ``columns`` result columns.
+
+    >>> _grid({"train": range(10**6), "deploy": range(10**6)})
+    Traceback (most recent call last):
+    ...
+    ValueError: grid: a sweep of 1000000000000 cells x 1 strategies needs about ...
+    """
     if not isinstance(grid, Mapping) or not grid:
         raise ValueError(
             "grid must be a non-empty mapping of parameter names to values, e.g. "
@@ -121,4 +144,17 @@ def _grid(grid: object) -> _Grid:
         )
     names = tuple(grid)
     check_parameter_names(names, where="grid")
-    return _Grid(names, tuple(_axis(name, grid[name]) for name in names))
+    axes = {name: _given(grid[name]) for name in names}
+    width = len(names) + 3 + columns  # parameters, cell and strategy keys, policy, results
+    # Axes without a length are read, but never beyond what the budget could hold.
+    room = int(limits.memory_limit() // limits.sweep_bytes(rows_per_cell, width)) + 1
+    for name, given in axes.items():
+        if limits.size_of(given) is None:
+            axes[name] = list(itertools.islice(cast(Iterable[object], given), room + 1))
+    cells = math.prod(cast(int, limits.size_of(given)) for given in axes.values())
+    limits.check_memory(
+        f"a sweep of {cells} cells x {rows_per_cell} strategies",
+        "grid",
+        limits.sweep_bytes(cells * rows_per_cell, width),
+    )
+    return _Grid(names, tuple(_axis(name, axes[name]) for name in names))

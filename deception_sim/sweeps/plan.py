@@ -20,7 +20,7 @@ from typing import Literal, TypeAlias
 from .. import _validate
 from ..montecarlo import SCALARS
 from ..solvers import INFORMATION, Optimal
-from ..strategies import Deceptive, Greedy, Strategy, parse_strategy
+from ..strategies import Deceptive, Greedy, Strategy, has_address, parse_strategy
 from .grid import _Grid
 
 MODES: tuple[str, ...] = ("evaluate", "simulate", "optimize")
@@ -53,6 +53,12 @@ def _strategy(entry: object) -> Strategy | _Solve:
             "(or 'optimal:clock', 'optimal:memoryless') to solve every cell"
         )
     if isinstance(entry, Strategy):
+        if has_address(repr(entry)):
+            raise ValueError(
+                f"strategies: {type(entry).__qualname__} has no __repr__ of its own (its repr "
+                f"{repr(entry)!r} holds a memory address), so this sweep's table and checkpoint "
+                "could not be reproduced; give it a __repr__ that evaluates back to an equal object"
+            )
         return entry
     if isinstance(entry, str):
         key, _, information = entry.strip().partition(":")
@@ -70,6 +76,8 @@ def _strategies(given: object, mode: str) -> tuple[Strategy | _Solve, ...]:
     if given is None:
         given = ["optimal"] if mode == "optimize" else [Greedy(), Deceptive()]
     if isinstance(given, (str, Strategy)) or not isinstance(given, Iterable):
+        given = [given]
+    elif getattr(given, "ndim", None) == 0:  # a 0-d array: one value, which cannot be iterated
         given = [given]
     out = tuple(_strategy(entry) for entry in given)
     if not out:
@@ -99,12 +107,17 @@ class _Plan:
 
     def kinds(self) -> dict[str, ColumnKind]:
         """The result columns of this sweep's mode, and what each holds."""
-        if self.mode == "evaluate":
-            return dict.fromkeys(EXACT_COLUMNS, "float")
-        if self.mode == "simulate":
-            kinds: dict[str, ColumnKind] = dict.fromkeys(SCALARS, "float")
-            kinds.update(dict.fromkeys((f"{s}_se" for s in SCALARS), "float"))
-            kinds["runs"] = "int"
-            return kinds
-        columns: tuple[ColumnKind, ...] = ("float", "float", "str", "str")
-        return dict(zip(OPTIMIZE_COLUMNS, columns, strict=True))
+        return result_kinds(self.mode)
+
+
+def result_kinds(mode: str) -> dict[str, ColumnKind]:
+    """The result columns of a sweep's mode, and what each holds."""
+    if mode == "evaluate":
+        return dict.fromkeys(EXACT_COLUMNS, "float")
+    if mode == "simulate":
+        kinds: dict[str, ColumnKind] = dict.fromkeys(SCALARS, "float")
+        kinds.update(dict.fromkeys((f"{s}_se" for s in SCALARS), "float"))
+        kinds["runs"] = "int"
+        return kinds
+    columns: tuple[ColumnKind, ...] = ("float", "float", "str", "str")
+    return dict(zip(OPTIMIZE_COLUMNS, columns, strict=True))

@@ -29,6 +29,7 @@ This module holds :func:`sweep` and the assembly of its rows into the table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 
@@ -42,6 +43,7 @@ from .execution import (
     FAST_CHUNK,
     MAX_SLOW_CHUNK,
     Chunk,
+    _check_executor,
     _execute,
     _executor,
     _progress,
@@ -49,7 +51,7 @@ from .execution import (
 )
 from .fast import _all_closed_form
 from .grid import Column, _grid
-from .plan import MODES, _Plan, _strategies
+from .plan import MODES, _Plan, _strategies, result_kinds
 
 __all__ = ["sweep"]
 
@@ -132,31 +134,68 @@ def sweep(
     5       3  Deceptive()   3.0
     """
     mode = _validate.choice("mode", mode, MODES)
+    chosen = _strategies(strategies, mode)
     plan = _Plan(
-        grid=_grid(grid),
-        strategies=_strategies(strategies, mode),
+        grid=_grid(grid, rows_per_cell=len(chosen), columns=len(result_kinds(mode))),
+        strategies=chosen,
         mode=mode,
         runs=_validate.integer("runs", runs, minimum=1),
         seed=_validate.integer("seed", seed),
-        closed_form=bool(closed_form),
+        closed_form=_flag("closed_form", closed_form),
     )
+    if progress is not None:
+        _flag("progress", progress)
+    _check_executor(executor)
     size = plan.grid.size
     cheap = _all_closed_form(plan)
     if chunk_size is None:
         chunk_size = FAST_CHUNK if cheap else max(1, min(MAX_SLOW_CHUNK, -(-size // 16)))
     chunk_size = _validate.integer("chunk_size", chunk_size, minimum=1)
 
-    store = None
-    finished = None
-    if checkpoint is not None:
-        store = Checkpoint(
-            checkpoint,
-            _arguments(plan),
-            [*plan.grid.names, *KEYS, "policy", *plan.kinds()],
-            plan.kinds(),
-            len(plan.strategies),
-        )
-        finished = store.load()
+    with contextlib.ExitStack() as stack:
+        store = None
+        finished = None
+        if checkpoint is not None:
+            store = stack.enter_context(
+                Checkpoint(
+                    checkpoint,
+                    _arguments(plan),
+                    [*plan.grid.names, *KEYS, "policy", *plan.kinds()],
+                    plan.kinds(),
+                    len(plan.strategies),
+                    cells=size,
+                    labels=lambda cells, strategies: _labels(plan, cells, strategies),
+                )
+            )
+            finished = store.load()  # holds the checkpoint's lock until the sweep ends
+        try:
+            parts = _run(plan, finished, store, chunk_size, executor, workers, cheap, progress)
+        except BaseException:
+            if store is not None:
+                store.discard_if_new()  # a checkpoint this call created, with nothing in it
+            raise
+    return _assemble(plan, parts)
+
+
+def _flag(name: str, value: object) -> bool:
+    """``value`` if it is ``True`` or ``False`` (a string such as ``"no"`` is not)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _run(
+    plan: _Plan,
+    finished: pd.DataFrame | None,
+    store: Checkpoint | None,
+    chunk_size: int,
+    executor: object,
+    workers: int | None,
+    cheap: bool,
+    progress: bool | None,
+) -> list[Chunk]:
+    """Compute the cells not in ``finished``; the chunks (``finished`` first), to assemble."""
+    size = plan.grid.size
     done_cells = (
         np.unique(finished["_cell"].to_numpy()) if finished is not None else np.zeros(0, int)
     )
@@ -164,7 +203,7 @@ def sweep(
     todo = np.setdiff1d(np.arange(size, dtype=np.int64), done_cells, assume_unique=True)
     ranges = _ranges(todo, chunk_size)
     pairs = int(todo.size) * len(plan.strategies)
-    pool, parallel, own = _executor(executor, workers, cheap, pairs, mode)
+    pool, parallel, own = _executor(executor, workers, cheap, pairs, plan.mode)
     bar = _progress(progress, size, size - int(todo.size), len(ranges))
     parts: list[Chunk] = []
 
@@ -184,7 +223,7 @@ def sweep(
             pool.shutdown(wait=True, cancel_futures=True)
     if finished is not None and len(finished):
         parts.insert(0, {name: finished[name].to_numpy() for name in finished.columns})
-    return _assemble(plan, parts)
+    return parts
 
 
 def _arguments(plan: _Plan) -> dict[str, object]:
@@ -199,6 +238,13 @@ def _arguments(plan: _Plan) -> dict[str, object]:
         arguments["runs"] = plan.runs
         arguments["seed"] = plan.seed
     return arguments
+
+
+def _labels(plan: _Plan, cells: np.ndarray, strategies: np.ndarray) -> dict[str, Column]:
+    """The parameter and policy columns that rows with these keys hold (in a checkpoint)."""
+    columns = plan.grid.columns(cells)
+    columns["policy"] = np.array([s.name for s in plan.strategies], dtype=object)[strategies]
+    return columns
 
 
 def _frame(plan: _Plan, result: Chunk) -> pd.DataFrame:
