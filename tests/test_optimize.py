@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracle_optimal import best_plan, best_table, known_phase_optimum
+from scipy import stats
 
 from deception_sim import (
     Aligned,
@@ -147,6 +148,31 @@ def test_the_sweep_in_small_windows_is_the_plain_backward_loop(schedule, update,
         fast = known_phase_module.induction(schedule, update, pay)
     finally:
         sweep.START_WIDTH, sweep.SHORT_RUN, sweep.SHORT_RUNS, sweep.STEPS = saved
+    policy, values = _the_plain_loop(schedule, update, pay)
+    assert np.array_equal(fast.policy, policy)
+    np.testing.assert_allclose(fast.values.mesa, values.mesa, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(fast.values.base, values.base, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "update", "pay"),
+    [
+        # Factors near 1 over long windows: the scan runs in blocks of several hundred
+        # episodes (powers above 1/2), each from the last one's end.
+        (
+            Schedule.fixed(1500, 1500, honeypot_rate=0.002),
+            HardUpdate(),
+            Payoffs(discount=0.999),
+        ),
+        (
+            Schedule.random_boundary(3000, stats.geom(0.001, loc=-1), honeypot_rate=0.001),
+            UpdateRule(detect=0.7, rate=0.5, drift=0.05),
+            Payoffs(v_deploy=2.0, discount=0.9995),
+        ),
+    ],
+)
+def test_long_windows_in_blocks_are_the_plain_backward_loop(schedule, update, pay) -> None:
+    fast = known_phase_module.induction(schedule, update, pay)
     policy, values = _the_plain_loop(schedule, update, pay)
     assert np.array_equal(fast.policy, policy)
     np.testing.assert_allclose(fast.values.mesa, values.mesa, rtol=1e-11, atol=1e-11)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._display import html_table, short_repr
 from ..model import Payoffs, Schedule, UpdateRule
-from ..model.measures import MODEL_COLUMNS, RESULT, clip
+from ..model.measures import MODEL_COLUMNS, RESULT, clip, clip_result
 from ..strategies import Strategy
 
 
@@ -93,8 +93,8 @@ class Result:
         """The result of an engine: the model, the scalars of
         :data:`~deception_sim.model.measures.RESULT` in that order, and the curves if
         computed. The same object as the constructor makes (measures clipped to their
-        ranges), made in one step (it is
-        made on every evaluation, and a short one costs a few microseconds).
+        ranges), made in one step (it is made on every evaluation, and a short one
+        costs a few microseconds).
 
         >>> from deception_sim import Greedy, HardUpdate, Payoffs, Schedule
         >>> maze = Schedule.fixed(2, 3)
@@ -103,9 +103,8 @@ class Result:
         ...     Greedy(), maze, HardUpdate(), Payoffs(), *numbers)
         True
         """
-        scale = float(schedule.horizon)
-        mesa, base, harm, p_intact, expected_updates, p_defect, expected_first = (
-            clip(name, float(value), scale) for name, value in zip(RESULT, scalars, strict=True)
+        mesa, base, harm, p_intact, expected_updates, p_defect, expected_first = clip_result(
+            tuple(scalars), float(schedule.horizon)
         )
         result = object.__new__(cls)
         result.__dict__.update(

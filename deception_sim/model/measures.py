@@ -76,6 +76,10 @@ RESULT: tuple[str, ...] = (
 """The scalars of an exact :class:`~deception_sim.Result` (and, estimated, of a
 :class:`~deception_sim.SimulationResult`), in the order tables show them."""
 
+_RESULT_BOUNDS: tuple[tuple[float, float], ...] = tuple(
+    (MEASURES[name].low, MEASURES[name].high) for name in RESULT
+)
+
 SOLUTION: tuple[str, ...] = ("value", "base")
 """The scalars of a :class:`~deception_sim.Solution`."""
 
@@ -106,6 +110,21 @@ def standard_error(name: str) -> str:
 ROUNDING = 1e-9
 """How far (times ``max(1, scale)``) rounding may leave a computed measure outside its range:
 the tolerance of a schedule's boundary distribution (whose sum may be 1 within ``1e-9``)."""
+
+
+def clip_result(values: tuple[float, ...], scale: float = 1.0) -> tuple[float, ...]:
+    """The scalars of :data:`RESULT`, in that order, each as :func:`clip` gives it
+    (checked in one pass: on every evaluation, they are almost always in range).
+
+    >>> clip_result((3.0, -1e-12, 0.0, 1.0, 0.0, 1.0, 1.0))[1]
+    0.0
+    """
+    for value, (low, high) in zip(values, _RESULT_BOUNDS, strict=True):
+        if not low <= value <= high and value == value:  # (NaN stays)
+            return tuple(
+                float(clip(n, float(v), scale)) for n, v in zip(RESULT, values, strict=True)
+            )
+    return values
 
 
 def clip(name: str, value: float | np.ndarray, scale: float = 1.0) -> float | np.ndarray:

@@ -33,7 +33,7 @@ from ..exact.batch import levels_of
 from ..exact.scan import compact
 from ..model import Kind, ObjectiveLevels, Payoffs, Schedule, UpdateRule
 from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
-from ..strategies.optimal import Optimal
+from ..strategies.optimal import Optimal, hand_over
 from .known_phase_sweep import DEPLOY, TIE, TRAIN, _plus, _Values, backward_loop, sweep
 from .solution import Diagnostics, Solution
 
@@ -279,7 +279,8 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
     if reason is not None:
         raise ValueError(reason)
     found = induction(schedule, update, payoffs)
-    policy = Optimal(schedule, update, payoffs, "known_phase", table=found.table())
+    table = hand_over(found.table())  # kept by the policy without a copy
+    policy = Optimal(schedule, update, payoffs, "known_phase", table=table)
     return Solution(
         policy=policy,
         value=found.mesa,

@@ -21,6 +21,7 @@ one episode at a time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import Any
 
@@ -155,18 +156,32 @@ def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
     alpha = compact(stay) if isinstance(stay, np.ndarray) else stay
     if isinstance(alpha, np.ndarray):
         alpha = alpha[::-1]
-    else:
-        powers = _powers(float(alpha), length)
-        if powers is not None:
+    elif not isinstance(inflow, np.ndarray) and 0.0 <= alpha <= 1.0:
+        # Both constant: x[k] = a**(k+1) * end + b * (1 + a + ... + a**k), in closed form
+        # (no scan at all; the sums come from expm1, so no digits are lost near a = 1).
+        powers, sums = _geometric(float(alpha), length)
+        back = out[::-1]
+        np.multiply(sums, float(inflow), out=back)
+        if end != 0.0:
+            back += end * powers
+        return
+    elif 0.0 < alpha < 1.0 and isinstance(inflow, np.ndarray):
+        block = _block(float(alpha))
+        if block >= min(length, MIN_BLOCK):
             # x[k] = a**(k+1) * (end + sum_{i <= k} b[i] / a**(i+1)), k counted back from
-            # the window's end: a cumulative sum, in place (the powers stay near 1, so
-            # nothing is magnified).
-            back = out[::-1]
-            beta_back = inflow[::-1] if isinstance(inflow, np.ndarray) else float(inflow)
-            np.divide(beta_back, powers, out=back)
-            np.cumsum(back, out=back)
-            back += end
-            back *= powers
+            # the window's end: a cumulative sum, in place, in blocks over which the powers
+            # stay above 1/2 (so nothing is magnified), each from the last one's end.
+            back, beta_back = out[::-1], inflow[::-1]
+            start, x = 0, float(end)
+            while start < length:
+                stop = min(start + block, length)
+                powers = _powers(float(alpha), stop - start)
+                part = back[start:stop]
+                np.divide(beta_back[start:stop], powers, out=part)
+                part[0] += x  # the value carried in, summed with the rest
+                np.cumsum(part, out=part)
+                part *= powers
+                x, start = float(part[-1]), stop
             return
     beta = inflow[::-1] if isinstance(inflow, np.ndarray) else np.full(length, float(inflow))
     if np.ndim(alpha) == 0 and alpha != 1.0 and length and beta[-1] != 0.0:
@@ -182,11 +197,22 @@ def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
 
 _POWERS: dict[float, np.ndarray] = {}
 
+MIN_BLOCK = 512
+"""Fewest episodes per block of the cumulative-sum scan (a factor that halves the values
+faster than this goes to a linear filter)."""
 
-def _powers(alpha: float, length: int) -> np.ndarray | None:
-    """``alpha ** (1..length)`` if it stays above 1/2 (else ``None``), made once per factor."""
-    if not 0.0 < alpha < 1.0 or alpha**length < 0.5:
-        return None
+
+def _block(alpha: float) -> int:
+    """Most episodes over which ``alpha ** k`` stays at or above 1/2 (``0 < alpha < 1``).
+
+    >>> _block(0.5), _block(0.9999)
+    (1, 6931)
+    """
+    return max(1, int(math.log(0.5) / math.log(alpha)))
+
+
+def _powers(alpha: float, length: int) -> np.ndarray:
+    """``alpha ** (1..length)``, made once per factor."""
     made = _POWERS.get(alpha)
     if made is None or made.shape[0] < length:
         made = np.power(alpha, np.arange(1.0, max(length, MAX_WIDTH) + 1.0))
@@ -194,6 +220,36 @@ def _powers(alpha: float, length: int) -> np.ndarray | None:
             _POWERS.clear()
         _POWERS[alpha] = made
     return made[:length]
+
+
+_GEOMETRIC: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _geometric(alpha: float, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """``alpha ** (k + 1)`` and ``1 + alpha + ... + alpha ** k`` for ``k < length``
+    (``0 <= alpha <= 1``), made once per factor.
+
+    >>> [a.tolist() for a in _geometric(0.5, 3)]
+    [[0.5, 0.25, 0.125], [1.0, 1.5, 1.75]]
+    """
+    made = _GEOMETRIC.get(alpha)
+    if made is None or made[0].shape[0] < length:
+        steps = np.arange(1.0, max(length, MAX_WIDTH) + 1.0)
+        if alpha == 1.0:
+            made = (np.ones_like(steps), steps)
+        elif alpha == 0.0:
+            made = (np.zeros_like(steps), np.ones_like(steps))
+        else:
+            log_alpha = math.log(alpha)
+            powers = np.power(alpha, steps)
+            steps *= log_alpha
+            np.expm1(steps, out=steps)
+            steps *= 1.0 / math.expm1(log_alpha)  # (1 - a**(k+1)) / (1 - a), to the digit
+            made = (powers, steps)
+        if len(_GEOMETRIC) >= 8:
+            _GEOMETRIC.clear()
+        _GEOMETRIC[alpha] = made
+    return made[0][:length], made[1][:length]
 
 
 def _solve_state(

@@ -22,8 +22,48 @@ INFORMATION: tuple[str, ...] = ("known_phase", "clock", "memoryless")
 """The information settings a policy can be solved for (see :func:`deception_sim.optimize`)."""
 
 
+def _sealed(array: object) -> bool:
+    """Whether nothing can write to ``array`` by accident: a float array, read-only, and
+    every array it views read-only too (a solver seals the table it hands over)."""
+    if not isinstance(array, np.ndarray) or array.dtype != np.float64:
+        return False
+    while isinstance(array, np.ndarray):
+        if array.flags.writeable:
+            return False
+        array = array.base
+    return array is None
+
+
+def hand_over(array: np.ndarray) -> np.ndarray:
+    """``array`` made read-only with every array it views, for :class:`Optimal` to keep
+    without a copy: for a solver handing over a table nothing else holds.
+
+    >>> owner = np.zeros((2, 3))
+    >>> view = hand_over(owner[:, :2])
+    >>> view.flags.writeable, owner.flags.writeable
+    (False, False)
+    """
+    part: object = array
+    while isinstance(part, np.ndarray):
+        part.setflags(write=False)
+        part = part.base
+    return array
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
-    out = np.array(array, dtype=float)  # a copy: the caller's array stays the caller's
+    """``array`` read-only: kept if sealed, else a read-only copy (the caller's array
+    stays the caller's).
+
+    >>> mine = np.zeros((2, 2))
+    >>> _frozen(mine) is mine, mine.flags.writeable
+    (False, True)
+    >>> mine.setflags(write=False)
+    >>> _frozen(mine) is mine
+    True
+    """
+    if _sealed(array):
+        return array  # no copy: at N = 10^6 a copy costs as much as half the solve
+    out = np.array(array, dtype=float)
     out.setflags(write=False)
     return out
 
@@ -48,7 +88,8 @@ class Optimal(Strategy):
     ``controller`` (a tree of observation histories) is given. It is a
     strategy like the built-in ones, but only for the model it was solved
     for: asking for it on another model is an error. Its arrays are
-    read-only copies.
+    read-only: a copy of the table given, unless that is read-only already
+    (with every array it views), as a solver's is.
 
     >>> from deception_sim import Schedule, evaluate, optimize
     >>> maze = Schedule.fixed(train=2, deploy=3)
