@@ -1,11 +1,13 @@
 """The resource limits' memory estimates against the measured peak resident memory.
 
-For three sizes of each request (exact evaluation, Monte Carlo, a sweep's
-table, a drift trajectory), a fresh process runs the request and reports
-its peak resident set size (``ru_maxrss``) above what importing the package
-took; the table puts it next to the estimate of
-:mod:`deception_sim.model.limits`, which is meant to be above the measured
-peak and within a factor of about two of it.
+For three sizes of each request (exact evaluation, Monte Carlo, the
+known-phase solver, a sweep's table, a drift trajectory), a fresh process
+runs the request and reports its peak resident set size (``ru_maxrss``)
+above what importing the package took; the table puts it next to the
+estimate of :mod:`deception_sim.model.limits`, which is meant to be above
+the measured peak and within a factor of about two of it (exact evaluation's
+per-level term is set for the worst case, every state of every level stored,
+so models whose levels are mostly empty come out further above).
 
 Run ``python benchmarks/bench_limits.py``; ``--quick`` for the smallest sizes only.
 """
@@ -29,14 +31,18 @@ CHILD = """
 import json, resource, sys
 kind, size = sys.argv[1], int(sys.argv[2])
 from deception_sim import (Memoryless, Payoffs, Schedule, UpdateRule, drift_trajectory,
-                           evaluate, simulate, standard_world, sweep)
+                           evaluate, optimize, simulate, standard_world, sweep)
 schedule = None
 if kind in ("evaluate", "simulate"):
     schedule = Schedule.fixed(size // 2, size - size // 2, honeypot_rate=0.1, cue_accuracy=0.9)
+elif kind == "optimize":
+    schedule = Schedule.fixed(size // 2, size - size // 2, honeypot_rate=0.01)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if kind == "evaluate":
     evaluate(Memoryless({"train": 0.1, "deploy": 0.9}), schedule, UpdateRule(detect=0.5, rate=0.3),
              Payoffs(utility="any"))
+elif kind == "optimize":
+    optimize(schedule, UpdateRule(detect=0.5, rate=0.5), Payoffs(v_deploy=10.0))
 elif kind == "simulate":
     simulate(Memoryless(0.3), schedule, runs=1000, seed=0, curves=False)
 elif kind == "sweep":
@@ -51,6 +57,7 @@ print(json.dumps({"peak": (after - before) * 1024}))
 SIZES = {
     "evaluate": (10**5, 10**6, 10**7),
     "simulate": (10**4, 10**5, 10**6),
+    "optimize": (10**4, 10**5, 10**6),
     "sweep": (10**4, 10**5, 10**6),
     "trajectory": (10**5, 10**6, 10**7),
 }
@@ -64,6 +71,10 @@ def estimate(kind: str, size: int) -> float:
         return limits.schedule_bytes(size) + limits.evaluation_bytes(size, levels)
     if kind == "simulate":
         return limits.schedule_bytes(size) + limits.simulation_bytes(size, 1000, 2**15)
+    if kind == "optimize":
+        indifference = Payoffs(v_deploy=10.0).indifference
+        levels = len(objective_levels(UpdateRule(detect=0.5, rate=0.5), indifference))
+        return limits.schedule_bytes(size) + limits.solver_bytes(size, levels)
     if kind == "sweep":
         side = int(size**0.5)
         return limits.sweep_bytes(side * (size // side) * 3, 2 + 3 + 7)

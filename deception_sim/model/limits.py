@@ -26,7 +26,7 @@ to be within a factor of about two of the measured peak, and above it.
 ...     check_memory("evaluate", "horizon", evaluation_bytes(10**9, levels=1))
 Traceback (most recent call last):
 ...
-ValueError: horizon: evaluate needs about 82 GiB of memory, more than the memory limit of \
+ValueError: horizon: evaluate needs about 67.1 GiB of memory, more than the memory limit of \
 1 GiB (raise it with DECEPTION_SIM_MEMORY_LIMIT, or deception_sim.model.limits.set_memory_limit)
 >>> format_bytes(3 * 2**30)
 '3 GiB'
@@ -52,20 +52,24 @@ FALLBACK_AVAILABLE = 8 * 2**30
 _UNITS = {"": 1, "B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 # Measured peak resident memory per element (bytes), rounded up; see the module's text.
-EVALUATION_PER_EPISODE = 64
-"""Exact evaluation: per-episode arrays of the recursion and its totals (one level)."""
-EVALUATION_PER_LEVEL = 24
-"""Exact evaluation: each further objective level's states, per episode."""
+EVALUATION_PER_EPISODE = 40
+"""Exact evaluation: per-episode arrays of the recursion and its totals."""
+EVALUATION_PER_LEVEL = 32
+"""Exact evaluation: each objective level's states, per episode, for the worst case (every
+state of the level holds mass in every episode and is stored: four chains of floats)."""
 CURVES_PER_EPISODE = 160
 """The per-episode curves' table."""
 SIMULATION_PER_EPISODE = 240
 """Monte Carlo: per-episode constants held as Python floats, and the counts."""
 SIMULATION_PER_RUN = 128
 """Monte Carlo: the per-run arrays of one batch."""
-SOLVER_PER_EPISODE = 160
-"""The known-phase solver: values and per-level decision tables, per episode."""
-SOLVER_PER_LEVEL = 64
-"""The known-phase solver: each objective level, per episode."""
+SOLVER_PER_EPISODE = 48
+"""The known-phase solver: the model's per-episode coefficients."""
+SOLVER_OVERHEAD = 16 * 2**20
+"""The known-phase solver at any size (the scan's first use of scipy's linear filter)."""
+SOLVER_PER_LEVEL = 112
+"""The known-phase solver: each objective level's values (mesa and base, both phases) and
+decision table, per episode (measured: 94 bytes with 1,452 levels)."""
 SCHEDULE_PER_EPISODE = 16
 """A schedule: the boundary's distribution, and its check."""
 ROW_OVERHEAD = 48
@@ -298,7 +302,7 @@ def solver_bytes(horizon: float, levels: float = 1) -> float:
     """The known-phase solver over ``horizon`` episodes with ``levels`` objective levels."""
     horizon = _finite(horizon)
     levels = _finite(levels)
-    return horizon * (SOLVER_PER_EPISODE + SOLVER_PER_LEVEL * max(levels, 1))
+    return SOLVER_OVERHEAD + horizon * (SOLVER_PER_EPISODE + SOLVER_PER_LEVEL * max(levels, 1))
 
 
 def sweep_bytes(rows: float, columns: int) -> float:
