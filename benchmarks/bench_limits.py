@@ -2,7 +2,7 @@
 
 For three sizes of each request (exact evaluation, Monte Carlo, the
 known-phase solver, a sweep's table, a drift trajectory), a fresh process
-runs the request and reports its peak resident set size (``ru_maxrss``)
+runs the request and reports its peak resident set size (``VmHWM``)
 above what importing the package took; the table puts it next to the
 estimate of :mod:`deception_sim.model.limits`, which is meant to be above
 the measured peak and within a factor of about two of it (exact evaluation's
@@ -30,6 +30,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, resource, sys
 kind, size = sys.argv[1], int(sys.argv[2])
+
+def peak():
+    # The process's own high-water mark (VmHWM, in KiB). ru_maxrss would do on a fresh
+    # process, but Linux carries it over from a large parent across fork and exec.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 from deception_sim import (Memoryless, Payoffs, Schedule, UpdateRule, drift_trajectory,
                            evaluate, optimize, simulate, standard_world, sweep)
 schedule = None
@@ -37,7 +50,7 @@ if kind in ("evaluate", "simulate"):
     schedule = Schedule.fixed(size // 2, size - size // 2, honeypot_rate=0.1, cue_accuracy=0.9)
 elif kind == "optimize":
     schedule = Schedule.fixed(size // 2, size - size // 2, honeypot_rate=0.01)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak()
 if kind == "evaluate":
     evaluate(Memoryless({"train": 0.1, "deploy": 0.9}), schedule, UpdateRule(detect=0.5, rate=0.3),
              Payoffs(utility="any"))
@@ -50,7 +63,7 @@ elif kind == "sweep":
     sweep({"train": range(side), "deploy": range(size // side)}, ["greedy", "deceptive", "optimal"])
 elif kind == "trajectory":
     drift_trajectory(standard_world().learn("X", "Y", at=10, rate=0.01), "X", size)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = peak()
 print(json.dumps({"peak": (after - before) * 1024}))
 """
 
