@@ -24,7 +24,6 @@ agent has defected yet, how many successes it has had), which
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +33,16 @@ from ..exact.scan import compact
 from ..model import Kind, ObjectiveLevels, Payoffs, Schedule, UpdateRule
 from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
 from ..strategies.optimal import Optimal, hand_over
-from .known_phase_sweep import DEPLOY, TIE, TRAIN, _plus, _Values, backward_loop, sweep
+from .known_phase_sweep import (
+    DEPLOY,
+    TIE,
+    TRAIN,
+    _plus,
+    _Values,
+    backward_loop,
+    geometric_sums,
+    sweep,
+)
 from .solution import Diagnostics, Solution
 
 __all__ = [
@@ -186,22 +194,13 @@ class _Model:
 
 def _geometric_sums(rho: float, n: int) -> np.ndarray:
     """``C[t] = sum(rho**k for k < n - t)`` for ``t = 0..n`` (``C[n] = 0``): the value of
-    complying in every episode from ``t + 1`` on. In closed form, ``expm1`` keeping the
-    digits of ``1 - rho**m`` when it is small.
+    complying in every episode from ``t + 1`` on.
 
     >>> _geometric_sums(0.5, 3).tolist()
     [1.75, 1.5, 1.0, 0.0]
     """
     out = np.zeros(n + 1)
-    if rho == 1.0:
-        out[:n] = np.arange(n, 0, -1, dtype=float)
-        return out
-    log_rho = math.log(rho)
-    steps = np.arange(n, 0, -1, dtype=float)
-    steps *= log_rho
-    np.expm1(steps, out=steps)
-    steps *= 1.0 / math.expm1(log_rho)
-    out[:n] = steps
+    out[:n] = geometric_sums(rho, np.arange(n, 0, -1, dtype=float))
     return out
 
 

@@ -222,6 +222,23 @@ def _powers(alpha: float, length: int) -> np.ndarray:
     return made[:length]
 
 
+def geometric_sums(alpha: float, counts: np.ndarray) -> np.ndarray:
+    """``1 + alpha + ... + alpha ** (m - 1)`` for each ``m`` in ``counts`` (a float array,
+    overwritten), ``0 < alpha <= 1``. In closed form, ``expm1`` keeping the digits of
+    ``1 - alpha ** m`` when it is small (``alpha`` near 1).
+
+    >>> geometric_sums(0.5, np.array([0.0, 1.0, 3.0])).tolist()
+    [0.0, 1.0, 1.75]
+    """
+    if alpha == 1.0:
+        return counts
+    log_alpha = math.log(alpha)
+    counts *= log_alpha
+    np.expm1(counts, out=counts)
+    counts *= 1.0 / math.expm1(log_alpha)
+    return counts
+
+
 _GEOMETRIC: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
 
@@ -240,12 +257,7 @@ def _geometric(alpha: float, length: int) -> tuple[np.ndarray, np.ndarray]:
         elif alpha == 0.0:
             made = (np.zeros_like(steps), np.ones_like(steps))
         else:
-            log_alpha = math.log(alpha)
-            powers = np.power(alpha, steps)
-            steps *= log_alpha
-            np.expm1(steps, out=steps)
-            steps *= 1.0 / math.expm1(log_alpha)  # (1 - a**(k+1)) / (1 - a), to the digit
-            made = (powers, steps)
+            made = (np.power(alpha, steps), geometric_sums(alpha, steps))
         if len(_GEOMETRIC) >= 8:
             _GEOMETRIC.clear()
         _GEOMETRIC[alpha] = made
