@@ -31,7 +31,7 @@ from deception_sim import (
     Strategy,
     UpdateRule,
 )
-from deception_sim.montecarlo.engine import SCALARS, SimulationResult, simulate
+from deception_sim.montecarlo import SCALARS, SimulationResult, simulate
 from deception_sim.report import to_markdown
 
 

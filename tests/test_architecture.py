@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import pickle
 import re
 from pathlib import Path
@@ -161,3 +162,17 @@ def test_measures_have_one_name_each() -> None:
 
     for cls in (Result, SimulationResult):
         assert set(RESULT) <= set(cls.__dataclass_fields__)
+
+
+BENCHMARKS = sorted((PACKAGE.parent / "benchmarks").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", BENCHMARKS, ids=lambda p: p.stem)
+def test_every_benchmark_script_imports(path: Path) -> None:
+    """Benchmarks are not run by the suite (they are timed in ``make bench``), but they
+    must not rot: each imports, so every name it takes from the package exists."""
+    spec = importlib.util.spec_from_file_location(f"_bench_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert callable(module.main)
