@@ -103,7 +103,7 @@ def known_phase_rows() -> list[dict]:
         tracemalloc.stop()
         loop, loop_value = min(
             timed(lambda: known_phase_loop(n, P_BOUNDARY, HONEYPOT, DISCOUNT))  # noqa: B023
-            for _ in range(1 if n > 10**4 else repeat)
+            for _ in range(repeat)  # best of several, as for ours
         )
         qe, qe_value = timed(lambda: known_phase_quantecon(n, P_BOUNDARY, HONEYPOT, DISCOUNT))  # noqa: B023
         for name, seconds, value in (

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 from scipy import stats
 
 from deception_sim import Schedule
+from deception_sim.testing import schedules
 
 
 def test_fixed_schedule_arrays() -> None:
@@ -128,3 +130,17 @@ def test_arrays_are_read_only() -> None:
         s.train_pmf[0] = 1.0
     with pytest.raises(ValueError):
         s.survival()[0] = 0.0
+    with pytest.raises(ValueError):
+        s.hazard()[0] = 0.0
+
+
+@settings(max_examples=100)
+@given(schedules(max_horizon=30))
+def test_the_hazard_moves_the_phase_as_the_boundary_says(schedule: Schedule) -> None:
+    """Training through t + 1 = training through t, and not ending with episode t + 1."""
+    hazard, survival = schedule.hazard(), schedule.survival()
+    assert hazard.shape == (schedule.horizon,)
+    assert np.all((hazard >= 0.0) & (hazard <= 1.0))
+    np.testing.assert_allclose(survival[1:], survival[:-1] * (1.0 - hazard), atol=1e-12)
+    np.testing.assert_allclose(survival[:-1] * hazard, schedule.train_pmf[1:], atol=1e-12)
+    assert np.all(hazard[survival[:-1] == 0.0] == 0.0)

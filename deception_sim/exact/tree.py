@@ -71,6 +71,7 @@ def evaluate_controller(
         raise ValueError("the controller uses objective levels this update rule does not have")
     pmf = schedule.train_pmf
     survival = schedule.survival()
+    hazards = schedule.hazard().tolist()
     honeypot = schedule.honeypots()
     q = schedule.cue_accuracy
     cue_given_phase = np.array([[q, 1 - q], [1 - q, q]])
@@ -86,7 +87,7 @@ def evaluate_controller(
     dead = np.zeros((2, 2, slots))  # complies for ever; [phase, defected, successes]
     curves = {name: np.zeros(n) for name in CURVES}
     for t in range(n):
-        hazard = pmf[t + 1] / survival[t] if survival[t] > 0 else 0.0
+        hazard = hazards[t]
         # P(overseen | phase): training always, deployment with the honeypot rate.
         watched = np.array([1.0, honeypot[t]])[None, :, None, None]
         curves["p_live"][t] = mass.sum()

@@ -270,6 +270,32 @@ class Schedule:
         out.setflags(write=False)
         return out
 
+    def hazard(self) -> np.ndarray:
+        """``P(T = t + 1 | T > t)`` for ``t = 0..N-1``: the probability that training ends
+        with episode ``t + 1``, given that episode ``t + 1`` is a training episode (0 once
+        training has certainly ended). This is how the phase moves in every engine that
+        follows the phase episode by episode.
+
+        The array is computed once per schedule and is read-only.
+
+        >>> Schedule.random_boundary(3, [0.0, 0.5, 0.25, 0.25]).hazard().tolist()
+        [0.5, 0.5, 1.0]
+        >>> Schedule.fixed(train=1, deploy=2).hazard().tolist()
+        [1.0, 0.0, 0.0]
+        """
+        return self._hazard
+
+    @cached_property
+    def _hazard(self) -> np.ndarray:
+        n = self.horizon
+        last = self.support()[1]
+        out = np.zeros(n)
+        # Where P(T > t) > 0 (t < last); rounding may leave a ratio a hair above 1.
+        np.divide(self.train_pmf[1 : last + 1], self.survival()[:last], out=out[:last])
+        np.minimum(out, 1.0, out=out)
+        out.setflags(write=False)
+        return out
+
     def p_train(self) -> np.ndarray:
         """Probability that each episode ``1..N`` is a training episode."""
         return self.survival()[:-1]

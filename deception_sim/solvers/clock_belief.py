@@ -146,8 +146,7 @@ def steps(
     """The per-episode, per-level :class:`Step` of a model, read from the episode's branches."""
     n = schedule.horizon
     levels = objective_levels(update, payoffs.indifference)
-    survival = schedule.survival()
-    pmf = schedule.train_pmf
+    hazards = schedule.hazard().tolist()
     honeypot = schedule.honeypots()
     rho = payoffs.discount * schedule.continue_prob
     comply_after = np.zeros(n + 2)
@@ -157,7 +156,7 @@ def steps(
     episode = branches(update, payoffs)
     out: list[list[Step]] = []
     for t in range(n):
-        hazard = min(1.0, pmf[t + 1] / survival[t]) if survival[t] > 0 else 0.0
+        hazard = hazards[t]
         phase = np.array([[1.0 - hazard, 0.0], [hazard, 1.0]])
         h = float(honeypot[t])
         rewards_mesa = np.zeros((2, 2))

@@ -31,7 +31,7 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
     n = schedule.horizon
     levels = objective_levels(update, payoffs.indifference)
     pmf = schedule.train_pmf.tolist()
-    survival = schedule.survival().tolist()
+    hazards = schedule.hazard().tolist()
     honeypot = schedule.honeypots().tolist()
     q = schedule.cue_accuracy
     rho = payoffs.discount * schedule.continue_prob
@@ -54,7 +54,7 @@ def solve(schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> Solution:
         w = float(levels.weight[level])
         after = {UPDATED: int(levels.after_update[level]), DRIFTED: int(levels.after_drift[level])}
         after[UNCHANGED] = level
-        hazard = pmf[t + 1] / survival[t] if survival[t] > 0 else 0.0
+        hazard: float = hazards[t]
         h = honeypot[t]
         best_mesa = best_base = 0.0
         actions = [0.0, 0.0]

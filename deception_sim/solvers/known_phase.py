@@ -91,13 +91,9 @@ class _Model:
     @classmethod
     def build(cls, schedule: Schedule, update: UpdateRule, payoffs: Payoffs) -> _Model:
         n = schedule.horizon
-        # P(T = t + 1 | T > t): the boundary's support ends at `last`, where survival ends.
-        last = schedule.support()[1]
-        ratio = np.zeros(n)
-        np.divide(schedule.train_pmf[1 : last + 1], schedule.survival()[:last], out=ratio[:last])
         rho = payoffs.discount * schedule.continue_prob
         comply_value = _geometric_sums(rho, n)
-        hazard = compact(np.minimum(ratio, 1.0, out=ratio))
+        hazard = compact(schedule.hazard())
         honeypot = compact(np.asarray(schedule.honeypots(), dtype=float))
         options: dict = {"kind_honeypot": (honeypot,)}
         if schedule.kinds is not None:

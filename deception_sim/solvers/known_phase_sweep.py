@@ -175,9 +175,9 @@ def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
             start, x = 0, float(end)
             while start < length:
                 stop = min(start + block, length)
-                powers = _powers(float(alpha), stop - start)
+                powers, inverse = _powers(float(alpha), stop - start)
                 part = back[start:stop]
-                np.divide(beta_back[start:stop], powers, out=part)
+                np.multiply(beta_back[start:stop], inverse, out=part)
                 part[0] += x  # the value carried in, summed with the rest
                 np.cumsum(part, out=part)
                 part *= powers
@@ -195,7 +195,7 @@ def _backward(stay, inflow, end: float, length: int, out: np.ndarray) -> None:
         out[:] = affine_scan(alpha, beta, end)[:0:-1]
 
 
-_POWERS: dict[float, np.ndarray] = {}
+_POWERS: dict[float, tuple[np.ndarray, np.ndarray]] = {}
 
 MIN_BLOCK = 512
 """Fewest episodes per block of the cumulative-sum scan (a factor that halves the values
@@ -211,15 +211,19 @@ def _block(alpha: float) -> int:
     return max(1, int(math.log(0.5) / math.log(alpha)))
 
 
-def _powers(alpha: float, length: int) -> np.ndarray:
-    """``alpha ** (1..length)``, made once per factor."""
+def _powers(alpha: float, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """``alpha ** (1..length)`` and their inverses (a product is cheaper than a
+    quotient), made once per factor, for lengths within one block (the powers stay
+    at or above 1/2, so the inverses stay at or below 2)."""
     made = _POWERS.get(alpha)
-    if made is None or made.shape[0] < length:
-        made = np.power(alpha, np.arange(1.0, max(length, MAX_WIDTH) + 1.0))
+    if made is None or made[0].shape[0] < length:
+        size = max(length, min(MAX_WIDTH, _block(alpha)))
+        powers = np.power(alpha, np.arange(1.0, size + 1.0))
+        made = (powers, 1.0 / powers)
         if len(_POWERS) >= 8:
             _POWERS.clear()
         _POWERS[alpha] = made
-    return made[:length]
+    return made[0][:length], made[1][:length]
 
 
 def geometric_sums(alpha: float, counts: np.ndarray) -> np.ndarray:
