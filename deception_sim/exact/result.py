@@ -9,7 +9,7 @@ import pandas as pd
 
 from .._display import html_table, short_repr
 from ..model import Payoffs, Schedule, UpdateRule
-from ..model.measures import MODEL_COLUMNS, RESULT, clip, clip_result
+from ..model.measures import MODEL_COLUMNS, RESULT, clip_result
 from ..strategies import Strategy
 
 
@@ -76,9 +76,9 @@ class Result:
         # Rounding may leave a total a hair outside its range (a probability of
         # 1 + 1e-16, a base of -1e-10 from a boundary distribution that sums to 1
         # within its tolerance): put it back on the bound (see measures.clip).
-        scale = float(self.schedule.horizon)
-        for name in RESULT:
-            object.__setattr__(self, name, clip(name, getattr(self, name), scale))
+        values = clip_result(tuple(getattr(self, name) for name in RESULT), self.schedule.horizon)
+        for name, value in zip(RESULT, values, strict=True):
+            object.__setattr__(self, name, value)
 
     @classmethod
     def of(
