@@ -255,6 +255,36 @@ def test_the_scalar_path_needs_no_table_for_a_stationary_form() -> None:
     assert evaluate(Lying(), Schedule.fixed(2, 3)).mesa == 3.0
 
 
+def test_the_scalar_path_reads_a_plan_from_its_form() -> None:
+    class Lying(Plan):
+        """A plan whose table cannot be read (its form still says what it does)."""
+
+        def decision_table(self, schedule):  # pragma: no cover - never called
+            raise AssertionError("the table was read")
+
+        def form(self):
+            return Plan(self.plan, self.fill).form()
+
+    maze = Schedule.fixed(2, 3)
+    assert evaluate(Lying("BBAAA"), maze).mesa == 3.0
+    assert evaluate(Lying("BBA", fill="A"), maze).mesa == 3.0
+    assert evaluate(Lying("BB"), maze).mesa == 0.0
+    with pytest.raises(ValueError, match="more than the horizon"):
+        evaluate(Plan("BBAAAA"), maze)  # a plan longer than the horizon is read, and refused
+
+
+@settings(max_examples=60)
+@given(models(), st.text("AB", min_size=1, max_size=6), st.sampled_from("AB"))
+def test_a_plan_by_its_form_is_a_plan_by_its_table(model, letters, fill) -> None:
+    _, schedule, update, pay = model
+    plan = Plan(letters, fill=fill)
+    if len(letters) > schedule.horizon:
+        return
+    found = batch.scalar_totals(plan, schedule, update, pay)
+    if found is not None:
+        _assert_close(found, _forward(plan, schedule, update, pay), repr((plan, *model[1:])))
+
+
 # The memoryless optimum on the docs' examples, as the solver found it before it evaluated
 # its bracket in one vectorized pass (one number per example, to 1e-12).
 MEMORYLESS_BEFORE = [

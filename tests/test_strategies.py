@@ -19,6 +19,7 @@ from deception_sim import (
     evaluate,
     parse_strategy,
 )
+from deception_sim.strategies import Actions, Stationary, Switch
 from deception_sim.strategies.builtin import BUILT_IN
 from deception_sim.testing import built_in_strategies, schedules
 
@@ -168,7 +169,6 @@ class _PlainGreedy(Greedy):
 
 def test_a_subclass_that_changes_its_table_loses_the_closed_form() -> None:
     from deception_sim.exact.switch import switch_start
-    from deception_sim.strategies import Stationary
 
     assert Greedy().form() == Stationary(1.0, 1.0)
     assert _LoudGreedy().form() is None and switch_start(_LoudGreedy()) is None
@@ -201,3 +201,23 @@ def test_the_switch_closed_form_is_exact_evaluation(schedule, start) -> None:
         assert fast["mesa"][0] == pytest.approx(exact.mesa, abs=1e-12)
         assert fast["base"][0] == pytest.approx(exact.base, abs=1e-12)
         assert fast["harm"][0] == pytest.approx(exact.harm, abs=1e-12)
+
+
+@given(built_in_strategies(max_horizon=6), schedules(min_horizon=6, max_horizon=8))
+def test_every_declared_closed_form_is_the_table(policy, schedule) -> None:
+    """Engines read a declared form instead of the table: it must say what the table says."""
+    form = policy.form()
+    if form is None:
+        return
+    table = policy.decision_table(schedule)
+    n = schedule.horizon
+    if isinstance(form, Stationary):
+        expected = np.tile([form.on_train_cue, form.on_deploy_cue], (n, 1))
+    elif isinstance(form, Switch):
+        column = (np.arange(1, n + 1) >= form.start).astype(float)
+        expected = np.stack([column, column], axis=1)
+    else:
+        assert isinstance(form, Actions)
+        column = np.array(form.column(n))
+        expected = np.stack([column, column], axis=1)
+    np.testing.assert_array_equal(table, expected)

@@ -35,7 +35,7 @@ from ..model.episode import (
     drift_rate,
 )
 from ..model.measures import RESULT
-from ..strategies import Stationary, Strategy, checked_table
+from ..strategies import Actions, Stationary, Strategy, checked_table
 from . import forward, totals
 from .loop import Model, PhaseRates, Seq, Sums, one_level, prepare, run_loop
 from .totals import Totals, clean_value
@@ -124,13 +124,22 @@ _REMEMBERED = 16
 _PREPARED: dict[tuple[int, int, int], tuple[Schedule, UpdateRule, Payoffs, Model]] = {}
 
 
-def stationary_form(policy: Strategy) -> Stationary | None:
-    """The policy's declared :class:`~deception_sim.strategies.Stationary` form, if it has
-    one that holds probabilities (else ``None``: its table is read and checked instead)."""
+def usable_form(policy: Strategy, horizon: int) -> Stationary | Actions | None:
+    """The policy's declared form if the scalar path can read the choices from it (a
+    :class:`~deception_sim.strategies.Stationary` of probabilities, or
+    :class:`~deception_sim.strategies.Actions` that cover ``horizon`` episodes), else
+    ``None`` (its table is read and checked instead).
+
+    >>> from deception_sim import Deceptive, Plan
+    >>> usable_form(Deceptive(), 5), usable_form(Plan("BBA"), 2)
+    (Stationary(on_train_cue=0.0, on_deploy_cue=1.0), None)
+    """
     form = policy.form()
-    if isinstance(form, Stationary) and 0.0 <= form.on_train_cue <= 1.0:
-        if 0.0 <= form.on_deploy_cue <= 1.0:
+    if isinstance(form, Stationary):
+        if 0.0 <= form.on_train_cue <= 1.0 and 0.0 <= form.on_deploy_cue <= 1.0:
             return form
+    elif isinstance(form, Actions) and len(form.defect) <= horizon:
+        return form
     return None
 
 
@@ -167,7 +176,7 @@ def scalar_totals(
     """The totals of one policy without memory by the loop in Python floats (``evaluate``'s
     scalar path), or ``None`` if the model is not for it (a long horizon, many states).
 
-    A policy whose :func:`stationary_form` gives the choice (on a schedule
+    A policy whose :func:`usable_form` gives the choices (on a schedule
     without kinds) needs no table; any other is read by
     :func:`~deception_sim.strategies.checked_table`.
     """
@@ -184,8 +193,11 @@ def scalar_totals(
         train, deploy = _kind_rates(table, schedule, update, payoffs, size, _lists)
         return finish(run_loop(train, deploy, model, _clip), model)
     q = schedule.cue_accuracy
-    form = stationary_form(policy)
-    if form is not None:  # the same choice in every episode: one number per phase
+    form = usable_form(policy, n)
+    if isinstance(form, Actions):  # a certain choice per episode, whatever the cue
+        column = form.column(n)
+        a_train, a_deploy = [column], [column]
+    elif form is not None:  # the same choice in every episode: one number per phase
         on_train, on_deploy = float(form.on_train_cue), float(form.on_deploy_cue)
         if q == 1.0 or on_train == on_deploy:  # as _mix_numbers, inline (the common case)
             a_train, a_deploy = [[on_train] * n], [[on_deploy if q == 1.0 else on_train] * n]

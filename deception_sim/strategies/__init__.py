@@ -9,6 +9,7 @@ and :mod:`~deception_sim.strategies.optimal` holds a solved policy.
 
 from .base import (
     METADATA_KEYS,
+    Actions,
     Form,
     Stationary,
     Strategy,
@@ -25,6 +26,7 @@ from .parse import parse_strategy
 __all__ = [
     "BUILT_IN",
     "METADATA_KEYS",
+    "Actions",
     "Aligned",
     "Bayesian",
     "Controller",

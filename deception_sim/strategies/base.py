@@ -32,7 +32,8 @@ Each strategy has a ``repr`` that evaluates back to an equal object, and a
 **Closed forms.** A strategy may also say, with :meth:`Strategy.form`, that
 its table has a shape for which exact evaluation has a closed form
 (:class:`Stationary`: the same choice in every episode; :class:`Switch`:
-comply, then defect from one episode on). The fast paths of
+comply, then defect from one episode on; :class:`Actions`: a certain choice
+per episode, whatever the cue). The fast paths of
 :mod:`deception_sim.exact` are chosen by that form, never by the class: a
 subclass that redefines :meth:`~Strategy.decision_table` without redefining
 :meth:`~Strategy.form` has no closed form (it could no longer be trusted), so
@@ -97,7 +98,29 @@ class Switch:
     start: int
 
 
-Form = Stationary | Switch
+@dataclass(frozen=True)
+class Actions:
+    """A closed form: a certain choice per episode, whatever the cue: defect in episode
+    ``t`` if ``defect[t - 1]``, and after the listed episodes as ``fill`` says.
+
+    A strategy with this form is defined only on horizons of at least
+    ``len(defect)`` episodes (on a shorter one, its table is asked for, and
+    says why not).
+
+    >>> Actions(defect=(False, False, True), fill=False).column(5)
+    [0.0, 0.0, 1.0, 0.0, 0.0]
+    """
+
+    defect: tuple[bool, ...]
+    fill: bool
+
+    def column(self, horizon: int) -> list[float]:
+        """``P(A)`` in each episode ``1..horizon`` (``horizon >= len(defect)``)."""
+        listed = [1.0 if a else 0.0 for a in self.defect]
+        return listed + [1.0 if self.fill else 0.0] * (horizon - len(listed))
+
+
+Form = Stationary | Switch | Actions
 
 
 class Strategy:

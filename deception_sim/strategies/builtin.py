@@ -18,7 +18,7 @@ import numpy as np
 from .. import _validate
 from ..model import CUES, Schedule
 from ..model.update import TIE_TOLERANCE
-from .base import Form, Stationary, Strategy, Switch, constant_table, metadata
+from .base import Actions, Form, Stationary, Strategy, Switch, constant_table, metadata
 
 # The forms of the constant strategies, made once (evaluate asks for them on every call).
 _GREEDY_FORM = Stationary(1.0, 1.0)
@@ -144,6 +144,14 @@ class Plan(Strategy):
     @property
     def metadata(self) -> dict[str, bool]:
         return metadata(clock=True)
+
+    def form(self) -> Form:
+        return self._form
+
+    @cached_property
+    def _form(self) -> Actions:
+        # Made once (evaluate asks for the form on every call).
+        return Actions(tuple(letter == "A" for letter in self.plan), self.fill == "A")
 
     def __repr__(self) -> str:
         fill = "" if self.fill == "B" else f", fill={self.fill!r}"
