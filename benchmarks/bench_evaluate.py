@@ -48,7 +48,7 @@ from deception_sim import (
     evaluate,
     objective_levels,
 )
-from deception_sim.exact import batch, forward
+from deception_sim.exact import batch, forward, scalar
 from deception_sim.report import to_markdown
 from deception_sim.strategies import checked_table
 
@@ -221,15 +221,15 @@ def all_plans(repeat: int) -> tuple[str, pd.DataFrame]:
     for plan in sample:
         evaluate(Plan(plan), schedule, hard, default)
     one_by_one = (time.perf_counter() - start) / len(sample) * len(names)
-    saved = batch.SCALAR_HORIZON
-    batch.SCALAR_HORIZON = -1  # the general path, as every evaluation took before
+    saved = scalar.SCALAR_HORIZON
+    scalar.SCALAR_HORIZON = -1  # the general path, as every evaluation took before
     try:
         start = time.perf_counter()
         for plan in sample[:128]:
             evaluate(Plan(plan), schedule, hard, default)
         general = (time.perf_counter() - start) / 128 * len(names)
     finally:
-        batch.SCALAR_HORIZON = saved
+        scalar.SCALAR_HORIZON = saved
     best = names[int(found["mesa"].argmax())]
     assert best == "BBBBBBBBAAAAAAAA" and evaluate(Plan(best), schedule).mesa == found["mesa"].max()
     return "All 2^16 plans of T = D = 8 (deception-sim evaluate --all-plans)", pd.DataFrame(

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from deception_sim import HardUpdate, Memoryless, Payoffs, Schedule, evaluate, optimize
-from deception_sim.exact import batch
+from deception_sim.exact import scalar
 from deception_sim.report import to_markdown
 from deception_sim.solvers import memoryless
 
@@ -148,8 +148,8 @@ def memoryless_rows() -> list[dict]:
             for _ in range(5)
         )
         value = optimize(schedule, HardUpdate(), pay, "memoryless").value
-        saved = (batch.SCALAR_HORIZON, memoryless._evaluate_all)
-        batch.SCALAR_HORIZON = -1  # the forward recursion for every evaluation
+        saved = (scalar.SCALAR_HORIZON, memoryless._evaluate_all)
+        scalar.SCALAR_HORIZON = -1  # the forward recursion for every evaluation
         memoryless._evaluate_all = lambda *args: 0  # no batch: one candidate at a time
         try:
             before, solution = min(
@@ -160,7 +160,7 @@ def memoryless_rows() -> list[dict]:
                 key=lambda pair: pair[0],
             )
         finally:
-            batch.SCALAR_HORIZON, memoryless._evaluate_all = saved
+            scalar.SCALAR_HORIZON, memoryless._evaluate_all = saved
         rows.append(
             {
                 "problem": f"memoryless: {name}",

@@ -36,7 +36,7 @@ from deception_sim import (
     optimize,
 )
 from deception_sim.cli import main
-from deception_sim.exact import batch, forward, loop, totals
+from deception_sim.exact import batch, forward, loop, scalar, totals
 from deception_sim.model.measures import RESULT
 from deception_sim.strategies import Strategy, checked_table, metadata
 from deception_sim.testing import models
@@ -109,7 +109,7 @@ def test_the_scalar_path_is_the_forward_recursion(model, seed, per_level) -> Non
     _, schedule, update, pay = model
     policy = _policy(model, seed, per_level)
     expected = _forward(policy, schedule, update, pay)
-    found = batch.scalar_totals(policy, schedule, update, pay)
+    found = scalar.scalar_totals(policy, schedule, update, pay)
     if found is not None:  # (too many states for the scalar path: the forward recursion)
         _assert_close(found, expected, repr((policy, *model[1:])))
     _assert_close(evaluate(policy, schedule, update, pay), expected, repr(model))
@@ -120,12 +120,12 @@ def test_the_scalar_path_is_the_forward_recursion(model, seed, per_level) -> Non
 def test_the_loop_for_any_number_of_states_is_the_one_for_one(model, seed, per_level) -> None:
     _, schedule, update, pay = model
     policy = _policy(model, seed, per_level)
-    saved = batch.one_level
-    batch.one_level = _general_loop(model)
+    saved = scalar.one_level
+    scalar.one_level = _general_loop(model)
     try:
-        found = batch.scalar_totals(policy, schedule, update, pay)
+        found = scalar.scalar_totals(policy, schedule, update, pay)
     finally:
-        batch.one_level = saved
+        scalar.one_level = saved
     if found is not None:
         _assert_close(found, _forward(policy, schedule, update, pay), repr(model))
 
@@ -280,7 +280,7 @@ def test_a_plan_by_its_form_is_a_plan_by_its_table(model, letters, fill) -> None
     plan = Plan(letters, fill=fill)
     if len(letters) > schedule.horizon:
         return
-    found = batch.scalar_totals(plan, schedule, update, pay)
+    found = scalar.scalar_totals(plan, schedule, update, pay)
     if found is not None:
         _assert_close(found, _forward(plan, schedule, update, pay), repr((plan, *model[1:])))
 

@@ -28,7 +28,7 @@ from deception_sim import (
     UpdateRule,
     evaluate,
 )
-from deception_sim.exact import batch
+from deception_sim.exact import scalar
 from deception_sim.testing import models, schedules, update_rules
 
 SCALARS = (
@@ -349,12 +349,12 @@ def test_evaluate_agrees_with_brute_force(model):
 @contextlib.contextmanager
 def _forward_recursion_only():
     """``evaluate`` without its scalar path: the forward recursion at every horizon."""
-    saved = batch.SCALAR_HORIZON
-    batch.SCALAR_HORIZON = -1
+    saved = scalar.SCALAR_HORIZON
+    scalar.SCALAR_HORIZON = -1
     try:
         yield
     finally:
-        batch.SCALAR_HORIZON = saved
+        scalar.SCALAR_HORIZON = saved
 
 
 @settings(max_examples=200)

@@ -4,7 +4,8 @@
 :mod:`~deception_sim.exact.forward` (the recursion over phase and objective
 level), :mod:`~deception_sim.exact.scan` (its numerical kernel),
 :mod:`~deception_sim.exact.batch` (many decision tables in one vectorized pass,
-:func:`evaluate_tables`, and the scalar path for short horizons),
+:func:`evaluate_tables`), :mod:`~deception_sim.exact.scalar` (one policy on a short
+horizon, in Python floats),
 :mod:`~deception_sim.exact.tree` (policies with memory) and the closed forms
 that are fast paths for particular strategy forms.
 """

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..model import HardUpdate, Payoffs, Schedule, UpdateRule, limits, objective_levels
 from ..strategies import Strategy, checked_table
-from . import batch, forward, totals
+from . import batch, forward, scalar, totals
 from .result import Result
 from .tree import evaluate_controller
 
@@ -94,8 +94,8 @@ def evaluate(
         scalars, frame = from_tree_curves(found, schedule, payoffs)
         table = frame if curves else None
     else:
-        # A short horizon: the recursion as a loop in Python floats (see exact.batch).
-        short = None if curves else batch.scalar_totals(policy, schedule, update, payoffs)
+        # A short horizon: the recursion as a loop in Python floats (see exact.scalar).
+        short = None if curves else scalar.scalar_totals(policy, schedule, update, payoffs)
         if short is not None:
             scalars = short
         else:

@@ -7,9 +7,10 @@ Here the *same* recursion runs the other way round: one loop over the
 episodes that carries the probability of every state, with a live agent's
 per-episode rates from :mod:`deception_sim.model.episode`. Its arithmetic is
 written once for two kinds of number: Python floats (one policy on a short
-horizon, the *scalar path* of ``evaluate``) and numpy arrays over a batch of
-policies (:func:`deception_sim.exact.batch.evaluate_tables`, vectorized
-across the policies).
+horizon, the *scalar path* of ``evaluate``, :mod:`deception_sim.exact.scalar`)
+and numpy arrays over a batch of policies
+(:func:`deception_sim.exact.batch.evaluate_tables`, vectorized across the
+policies).
 
 The chains are those of :class:`deception_sim.exact.forward.Recursion`: the
 plain one (``kept``), the one with the mass removed at the first defection
