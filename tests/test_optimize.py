@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -220,6 +221,13 @@ def test_a_solved_policy_cannot_be_changed(information: str) -> None:
         with pytest.raises(ValueError, match="read-only"):
             array[...] = 0
     assert evaluate(first.policy, schedule).mesa == pytest.approx(first.value, abs=1e-12)
+    # A copy through pickle (what a process pool sends) is just as read-only.
+    copy = pickle.loads(pickle.dumps(first.policy))
+    assert copy == first.policy
+    tree = copy.controller(schedule, HardUpdate(), Payoffs())
+    arrays = [copy.table] if tree is None else [tree.action, tree.child, tree.level]
+    for array in arrays:
+        assert array is not None and not array.flags.writeable
 
 
 def test_optimal_is_built_from_what_a_solver_found_and_solves_nothing() -> None:

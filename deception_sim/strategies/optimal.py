@@ -16,7 +16,7 @@ import numpy as np
 from ..model import Payoffs, Schedule, UpdateRule
 from .base import Strategy, metadata
 from .builtin import Memoryless
-from .controller import Controller
+from .controller import Controller, restore_read_only
 
 INFORMATION: tuple[str, ...] = ("known_phase", "clock", "memoryless")
 """The information settings a policy can be solved for (see :func:`deception_sim.optimize`)."""
@@ -129,6 +129,9 @@ class Optimal(Strategy):
             if not good:
                 raise ValueError(f"table must have shape {shapes}, got {table.shape}")
             object.__setattr__(self, "table", table)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        restore_read_only(self, state)  # unpickled (a process pool's copy): read-only again
 
     # -- the strategy interface
     def decision_table(self, schedule: Schedule) -> np.ndarray:
