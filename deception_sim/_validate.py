@@ -114,3 +114,23 @@ def sequence(name: str, values: object) -> list:
         return list(values)  # type: ignore[call-overload]
     except TypeError:
         raise ValueError(f"{name} must be a sequence of values, got {shown(values)}") from None
+
+
+class ReadOnlyArrays:
+    """Mixin for frozen objects whose arrays are read-only: pickle gives fresh, writable
+    arrays (the object's own: nothing else holds them), made read-only again here.
+
+    >>> import pickle
+    >>> from deception_sim import UpdateRule, objective_levels
+    >>> levels = pickle.loads(pickle.dumps(objective_levels(UpdateRule(rate=0.5), 0.2)))
+    >>> levels.weight.flags.writeable
+    False
+    """
+
+    __slots__ = ()
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            object.__setattr__(self, name, value)

@@ -176,3 +176,35 @@ def test_every_benchmark_script_imports(path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert callable(module.main)
+
+
+def _read_only_objects() -> list[object]:
+    from scipy import stats
+
+    from deception_sim import optimize
+    from deception_sim.control import Monitor, TrustedMonitoring, worst_case
+
+    monitor = Monitor.from_scores(np.array([0.1, 0.2, 0.3]), np.array([0.5, 0.9]))
+    beta = Monitor(safe=stats.beta(7.39, 6.86), attack=stats.beta(8.91, 2.82))
+    protocol = TrustedMonitoring(monitor=beta, tasks=4, audits=2, audit_fpr=[0.1, 0.2, 0.3, 0.4])
+    paced = TrustedMonitoring(monitor=beta, tasks=20, audits=1, audit_fpr=0.05)
+    clock = worst_case(paced, attacker="clock")
+    return [
+        objective_levels(UpdateRule(rate=0.5), 0.2),
+        optimize(Schedule.fixed(2, 3)).policy,
+        monitor,
+        protocol,
+        protocol.transitions(),
+        clock,
+    ]
+
+
+def test_frozen_objects_stay_read_only_through_pickle() -> None:
+    """Pickle (what a process pool sends) gives fresh, writable arrays; every frozen
+    object that holds read-only arrays makes them read-only again."""
+    for thing in _read_only_objects():
+        copy = pickle.loads(pickle.dumps(thing))
+        arrays = {k: v for k, v in vars(copy).items() if isinstance(v, np.ndarray)}
+        assert arrays, f"{type(thing).__name__} holds no array here: a test that cannot fail"
+        for name, array in arrays.items():
+            assert not array.flags.writeable, f"{type(thing).__name__}.{name} is writable"

@@ -278,7 +278,7 @@ def pareto_frontier(
 
 
 @dataclass(frozen=True)
-class MixedDesign:
+class MixedDesign(_validate.ReadOnlyArrays):
     """The designer's optimal mixture over protocols against a best-responding attacker.
 
     Attributes

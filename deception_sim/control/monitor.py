@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .. import _validate
+
 SNAP = 1e-9
 """An fpr within this (relative) of a multiple of ``1/n`` (n observed honest scores) is
 taken as that multiple, so that ``0.29`` with 100 scores flags exactly 29 of them."""
@@ -121,7 +123,7 @@ def _flag_rate(scores: Any, threshold: np.ndarray, tie: np.ndarray) -> np.ndarra
 
 
 @dataclass(frozen=True, eq=False)
-class Monitor:
+class Monitor(_validate.ReadOnlyArrays):
     """A trusted monitor: the score distributions of honest (``safe``) and attack outputs.
 
     Parameters

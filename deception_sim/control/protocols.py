@@ -97,7 +97,7 @@ def _score_rules(
     return rules
 
 
-class _Protocol:
+class _Protocol(_validate.ReadOnlyArrays):
     """Shared identity (value equality, hashing) and repr of the protocol dataclasses."""
 
     def _values(self) -> list[tuple[str, Any]]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _validate
 from .._display import html_table, short_repr
 
 ATTACKERS: tuple[str, ...] = ("memoryless", "clock", "informed")
@@ -66,7 +67,7 @@ def describe_policy(policy: float | np.ndarray) -> str:
 
 
 @dataclass(frozen=True)
-class ControlResult:
+class ControlResult(_validate.ReadOnlyArrays):
     """Safety and usefulness of a protocol against an attacker's policy.
 
     Attributes

@@ -40,7 +40,7 @@ def _table(name: str, values: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Transitions:
+class Transitions(_validate.ReadOnlyArrays):
     """What happens to one task: outcome probabilities by task index and audits left.
 
     Each table has shape ``(T, K)`` with ``1 <= T <= tasks`` and ``K`` in

@@ -96,7 +96,7 @@ def HardUpdate() -> UpdateRule:
 
 
 @dataclass(frozen=True)
-class ObjectiveLevels:
+class ObjectiveLevels(_validate.ReadOnlyArrays):
     """The live objective states ``(k updates, m compliant overseen episodes)``.
 
     Levels are ordered by ``k`` then ``m``, so both kinds of move go to a later

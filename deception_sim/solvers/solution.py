@@ -6,13 +6,14 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from .. import _validate
 from .._display import html_table, short_repr
 from ..model.measures import METHOD, RULE
 from ..strategies.optimal import Optimal
 
 
 @dataclass(frozen=True, eq=False)
-class Diagnostics:
+class Diagnostics(_validate.ReadOnlyArrays):
     """How a solver got there; a field that does not apply to the solver is ``None``.
 
     Attributes

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validate import ReadOnlyArrays
 from ..model import Payoffs, UpdateRule, objective_levels
 from ..model.episode import DRIFTED, MOVES, UNCHANGED, UPDATED
 
@@ -43,24 +44,8 @@ OUTCOMES = len(MOVES)
 __all__ = ["DRIFTED", "OUTCOMES", "UNCHANGED", "UPDATED", "Controller", "table_controller"]
 
 
-def restore_read_only(instance: object, state: dict[str, object]) -> None:
-    """Restore a pickled frozen object whose arrays are read-only: pickle gives fresh,
-    writable arrays (this object's own, so they are made read-only again).
-
-    >>> import pickle
-    >>> c = Controller(np.array([0]), np.array([0]), np.array([[0.0, 1.0]]),
-    ...                np.full((1, 2, 2, 3), -1))
-    >>> pickle.loads(pickle.dumps(c)).action.flags.writeable
-    False
-    """
-    for name, value in state.items():
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
-        object.__setattr__(instance, name, value)
-
-
 @dataclass(frozen=True, eq=False)
-class Controller:
+class Controller(ReadOnlyArrays):
     """A policy with memory, as a tree of observation histories (see the module docs).
 
     >>> import numpy as np
@@ -77,9 +62,6 @@ class Controller:
     level: np.ndarray
     action: np.ndarray
     child: np.ndarray
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        restore_read_only(self, state)
 
     def __post_init__(self) -> None:
         for name, kind in (

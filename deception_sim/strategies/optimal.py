@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validate import ReadOnlyArrays
 from ..model import Payoffs, Schedule, UpdateRule
 from .base import Strategy, metadata
 from .builtin import Memoryless
-from .controller import Controller, restore_read_only
+from .controller import Controller
 
 INFORMATION: tuple[str, ...] = ("known_phase", "clock", "memoryless")
 """The information settings a policy can be solved for (see :func:`deception_sim.optimize`)."""
@@ -77,7 +78,7 @@ def _digest(*arrays: np.ndarray) -> str:
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class Optimal(Strategy):
+class Optimal(Strategy, ReadOnlyArrays):
     """The optimal strategy for one model and information setting, as found by a solver.
 
     Get one from :func:`deception_sim.optimize` (``solution.policy``). Exactly
@@ -129,9 +130,6 @@ class Optimal(Strategy):
             if not good:
                 raise ValueError(f"table must have shape {shapes}, got {table.shape}")
             object.__setattr__(self, "table", table)
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        restore_read_only(self, state)  # unpickled (a process pool's copy): read-only again
 
     # -- the strategy interface
     def decision_table(self, schedule: Schedule) -> np.ndarray:
