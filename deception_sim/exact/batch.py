@@ -26,8 +26,9 @@ from ..model.episode import (
     DefectionRates,
     agent_rates,
     defection_rates,
-    detect_and_success,
+    detected_for_sure,
     drift_rate,
+    kind_oversight,
 )
 from ..model.measures import RESULT
 from . import forward, totals
@@ -217,8 +218,7 @@ def _kind_rates(
         p_train_cue = q if training else 1.0 - q
         weights = kinds.train if training else kinds.deploy
         defect: list[Any] = []
-        overseen: list[Any] = []
-        for j, kind in enumerate(kinds.kinds):
+        for j in range(len(kinds.kinds)):
             # (Not against per-episode rates of oversight, which keep the episode axis.)
             constant = not per_level and (training or not isinstance(honeypot, np.ndarray))
             if rows is not None:  # one policy: in Python floats
@@ -232,16 +232,9 @@ def _kind_rates(
                 on_train, on_deploy = table[..., 0, j], table[..., 1, j]
                 a = _mix_arrays(on_train, on_deploy, p_train_cue, window)
                 defect.append(_constant_in(a, window) if constant else a)
-            if training:
-                overseen.append(1.0)
-            else:
-                overseen.append(honeypot if kind.honeypot_rate is None else kind.honeypot_rate)
+        overseen = kind_oversight(kinds.kinds, training, honeypot)
         rates = agent_rates(defect, overseen, weights, kinds.kinds, update, payoffs)
-        certain = training and all(
-            detect_and_success(update, payoffs, kind)[0] == 1.0
-            for kind, weight in zip(kinds.kinds, weights, strict=True)
-            if weight > 0.0
-        )
+        certain = training and detected_for_sure(update, payoffs, kinds.kinds, weights)
         count = payoffs.utility == "count"
         defect_seqs = convert(rates.defect, levels, n) or [[0.0] * n] * levels
         out.append(

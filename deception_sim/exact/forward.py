@@ -36,8 +36,9 @@ from ..model.episode import (
     Number,
     agent_rates,
     defection_rates,
-    detect_and_success,
+    detected_for_sure,
     drift_rate,
+    kind_oversight,
 )
 from .scan import affine_scan, compact, constant_runs
 
@@ -362,20 +363,12 @@ def _kind_phase(
     p_train_cue = schedule.cue_accuracy if training else 1.0 - schedule.cue_accuracy
     honeypot = compact(schedule.honeypots()[start:stop])
     defect: list[Number] = []
-    overseen: list[Number] = []
-    for j, kind in enumerate(kinds.kinds):
+    for j in range(len(kinds.kinds)):
         on_train_cue, on_deploy_cue = (compact(table[..., start:stop, cue, j]) for cue in (0, 1))
         defect.append(_mix(on_train_cue, on_deploy_cue, p_train_cue))
-        if training:
-            overseen.append(1.0)
-        else:
-            overseen.append(honeypot if kind.honeypot_rate is None else kind.honeypot_rate)
+    overseen = kind_oversight(kinds.kinds, training, honeypot)
     rates = agent_rates(defect, overseen, weights, kinds.kinds, update, payoffs)
-    certain = training and all(
-        detect_and_success(update, payoffs, kind)[0] == 1.0
-        for kind, weight in zip(kinds.kinds, weights, strict=True)
-        if weight > 0.0
-    )
+    certain = training and detected_for_sure(update, payoffs, kinds.kinds, weights)
     return _Phase(
         start=start,
         stop=stop,

@@ -255,6 +255,36 @@ class AgentRates:
     open_value: Number
 
 
+def kind_oversight(kinds: Sequence[Kind], training: bool, honeypot: Number) -> list[Number]:
+    """``P(overseen)`` of an episode of each kind in a phase: 1 in training; in
+    deployment the kind's own honeypot rate, or the schedule's (``honeypot``).
+
+    >>> from deception_sim.model.kinds import Kind
+    >>> kind_oversight((Kind("a"), Kind("b", honeypot_rate=0.5)), False, 0.1)
+    [0.1, 0.5]
+    """
+    if training:
+        return [1.0] * len(kinds)
+    return [honeypot if kind.honeypot_rate is None else kind.honeypot_rate for kind in kinds]
+
+
+def detected_for_sure(
+    update: UpdateRule, payoffs: Payoffs, kinds: Sequence[Kind], weights: Sequence[float]
+) -> bool:
+    """Whether every overseen defection is detected, in every kind an episode may be of.
+
+    >>> from deception_sim import HardUpdate, Payoffs
+    >>> from deception_sim.model.kinds import Kind
+    >>> detected_for_sure(HardUpdate(), Payoffs(), (Kind("a"), Kind("b", detect=0.5)), (1, 0))
+    True
+    """
+    return all(
+        detect_and_success(update, payoffs, kind)[0] == 1.0
+        for kind, weight in zip(kinds, weights, strict=True)
+        if weight > 0.0
+    )
+
+
 def agent_rates(
     defect: Sequence[Number],
     overseen: Sequence[Number],

@@ -31,7 +31,7 @@ import numpy as np
 from ..exact.batch import levels_of
 from ..exact.scan import compact
 from ..model import Kind, ObjectiveLevels, Payoffs, Schedule, UpdateRule
-from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches
+from ..model.episode import DRIFTED, UNCHANGED, UPDATED, branches, kind_oversight
 from ..strategies.optimal import Optimal, hand_over
 from .known_phase_sweep import (
     DEPLOY,
@@ -100,10 +100,7 @@ class _Model:
             options = {
                 "kinds": schedule.kinds.kinds,
                 "kind_weights": (schedule.kinds.train, schedule.kinds.deploy),
-                "kind_honeypot": tuple(
-                    honeypot if k.honeypot_rate is None else k.honeypot_rate
-                    for k in schedule.kinds.kinds
-                ),
+                "kind_honeypot": tuple(kind_oversight(schedule.kinds.kinds, False, honeypot)),
             }
         return cls(
             n=n,
