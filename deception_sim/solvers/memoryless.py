@@ -33,6 +33,14 @@ from .solution import Diagnostics, Solution
 
 GRID_1D = 65
 GRID_2D = 17
+
+METHOD_1D = f"dense bracket ({GRID_1D}-point grid) + bounded Brent refinement"
+"""How the optimum over one probability is found."""
+METHOD_2D = (
+    f"dense bracket ({GRID_2D}x{GRID_2D} grid) + bounded Nelder-Mead and "
+    "coordinate-wise bounded Brent refinement"
+)
+"""How the optimum over two probabilities is found."""
 STARTS = 3
 XTOL = 1e-11
 
@@ -73,14 +81,24 @@ def solve(
         best, grid_values = _one_dimensional(value, bracket)
     p = tuple(float(x) for x in best)
     best_policy = Memoryless({"train": p[0], "deploy": p[1]})
-    final = evaluate(best_policy, schedule, update, payoffs)
-    method = (
-        f"dense bracket ({GRID_2D}x{GRID_2D} grid) + bounded Nelder-Mead and "
-        "coordinate-wise bounded Brent refinement"
-        if informative
-        else f"dense bracket ({GRID_1D}-point grid) + bounded Brent refinement"
+    method = METHOD_2D if informative else METHOD_1D
+    return _solution(
+        best_policy, (schedule, update, payoffs), method, evaluations, grid_values, curve
     )
-    table = checked_table(best_policy, schedule)  # every live self plays the same p
+
+
+def _solution(
+    best_policy: Memoryless,
+    model: tuple[Schedule, UpdateRule, Payoffs],
+    method: str,
+    evaluations: int,
+    grid_values: np.ndarray,
+    curve: bool,
+) -> Solution:
+    """The :class:`Solution` of the memoryless policy found (every live self plays it)."""
+    schedule, update, payoffs = model
+    final = evaluate(best_policy, schedule, update, payoffs)
+    table = checked_table(best_policy, schedule)
     return Solution(
         policy=Optimal(
             schedule, update, payoffs, "memoryless", table=table, memoryless=best_policy
@@ -288,14 +306,11 @@ def _solve_kinds(
     elif size == 1:
         (p, _), grid_values = _one_dimensional(lambda a, b: score((a,)), bracket)
         best = (p,)
-        method = f"dense bracket ({GRID_1D}-point grid) + bounded Brent refinement"
+        method = METHOD_1D
     elif size == 2:
         pair, grid_values = _two_dimensional(lambda a, b: score((a, b)), bracket)
         best = pair
-        method = (
-            f"dense bracket ({GRID_2D}x{GRID_2D} grid) + bounded Nelder-Mead and "
-            "coordinate-wise bounded Brent refinement"
-        )
+        method = METHOD_2D
     else:
         best, grid_values, text = _many_dimensional(score, size, bracket)
         method = (
@@ -303,16 +318,8 @@ def _solve_kinds(
             f"Brent refinement from the best {STARTS} points, over {size} (kind, cue) cells"
         )
     best_policy = policy_of(best)
-    final = evaluate(best_policy, schedule, update, payoffs)
-    table = checked_table(best_policy, schedule)
-    return Solution(
-        policy=Optimal(
-            schedule, update, payoffs, "memoryless", table=table, memoryless=best_policy
-        ),
-        value=final.mesa,
-        base=final.base,
-        method=method,
-        diagnostics=Diagnostics(evaluations=evaluations, curve=grid_values if curve else None),
+    return _solution(
+        best_policy, (schedule, update, payoffs), method, evaluations, grid_values, curve
     )
 
 
