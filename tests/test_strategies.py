@@ -221,3 +221,12 @@ def test_every_declared_closed_form_is_the_table(policy, schedule) -> None:
         column = np.array(form.column(n))
         expected = np.stack([column, column], axis=1)
     np.testing.assert_array_equal(table, expected)
+
+
+@pytest.mark.parametrize(
+    ("defect", "fill", "name"),
+    [((0.5, 1.0), False, "defect"), ("AB", False, "defect"), ((True,), 1, "fill")],
+)
+def test_a_plan_form_holds_certain_choices(defect, fill, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        Actions(defect=defect, fill=fill)

@@ -75,6 +75,13 @@ def scalar_totals(
     A policy whose :func:`usable_form` gives the choices (on a schedule
     without kinds) needs no table; any other is read by
     :func:`~deception_sim.strategies.checked_table`.
+
+    >>> from deception_sim import HardUpdate, Payoffs, Plan, Schedule
+    >>> maze = Schedule.fixed(2, 3)
+    >>> scalar_totals(Plan("BBAAA"), maze, HardUpdate(), Payoffs())[:2]
+    (3.0, 2.0)
+    >>> scalar_totals(Plan("BBAAA"), Schedule.fixed(2, 10**4), HardUpdate(), Payoffs()) is None
+    True
     """
     n = schedule.horizon
     if n > SCALAR_HORIZON:

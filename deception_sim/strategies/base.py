@@ -114,6 +114,15 @@ class Actions:
     defect: tuple[bool, ...]
     fill: bool
 
+    def __post_init__(self) -> None:
+        defect = tuple(self.defect) if isinstance(self.defect, (tuple, list)) else None
+        if defect is None or not all(isinstance(a, (bool, np.bool_)) for a in defect):
+            raise ValueError(f"defect must be a tuple of True/False, got {self.defect!r}")
+        if not isinstance(self.fill, (bool, np.bool_)):
+            raise ValueError(f"fill must be True or False, got {self.fill!r}")
+        object.__setattr__(self, "defect", tuple(bool(a) for a in defect))
+        object.__setattr__(self, "fill", bool(self.fill))
+
     def column(self, horizon: int) -> list[float]:
         """``P(A)`` in each episode ``1..horizon`` (``horizon >= len(defect)``)."""
         listed = [1.0 if a else 0.0 for a in self.defect]
